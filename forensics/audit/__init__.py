@@ -1,0 +1,1 @@
+"""The custody chain: append (through the storage repository), verify, export."""

@@ -1,0 +1,145 @@
+"""Re-verify a whole case: stored evidence, findings, the custody chain, and that each
+recorded item and finding is anchored in the chain.
+
+The first thing that does not hold is named; later checks still run so that the
+examiner sees everything that is wrong, but ``first_failure`` is what the CLI reports.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from forensics.audit.chain import ChainCheck, verify_events
+from forensics.canonical import sha256_hex
+from forensics.evidence.hashing import sha256_file
+from forensics.evidence.store import CaseStore
+from forensics.model import CustodyEvent
+from forensics.storage.repository import Repository
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that does not hold."""
+
+    kind: str  #: "evidence", "finding", "chain", "anchor"
+    subject: str  #: evidence label and SHA-256, finding digest, or "seq N"
+    message: str  #: what is wrong, in words
+
+    def as_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "subject": self.subject, "message": self.message}
+
+
+@dataclass(frozen=True)
+class CaseVerification:
+    """Outcome of `forensics verify CASE`."""
+
+    case_number: str
+    evidence_checked: int
+    findings_checked: int
+    chain: ChainCheck
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_failure(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "case": self.case_number,
+            "ok": self.ok,
+            "evidence_checked": self.evidence_checked,
+            "findings_checked": self.findings_checked,
+            "chain": self.chain.as_json(),
+            "first_failure": self.first_failure.as_json() if self.first_failure else None,
+            "problems": [p.as_json() for p in self.problems],
+        }
+
+
+def verify_case(
+    repository: Repository,
+    home: Path,
+    case_number: str,
+    *,
+    on_file: Callable[[str, int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> CaseVerification:
+    """Re-hash every stored file, recompute every finding digest and the chain."""
+    store = CaseStore(home, case_number)
+    problems: list[Problem] = []
+    evidence = repository.list_evidence(case_number)
+    for item in evidence:
+        subject = f"{item.label} {item.sha256}"
+        path = store.evidence_path(item.sha256)
+        if on_file is not None:
+            on_file(item.label, item.size)
+        if not path.is_file():
+            problems.append(Problem("evidence", subject, f"stored file {path} is missing"))
+            continue
+        with path.open("rb") as handle:
+            actual = sha256_file(handle, progress)
+        if actual != item.sha256:
+            problems.append(
+                Problem(
+                    "evidence",
+                    subject,
+                    f"stored file {path} ({item.original_name}) no longer matches its "
+                    f"SHA-256: now {actual}",
+                )
+            )
+    findings = repository.list_findings(case_number)
+    for finding in findings:
+        if sha256_hex(finding.body.encode("utf-8")) != finding.digest:
+            problems.append(
+                Problem(
+                    "finding",
+                    finding.digest,
+                    f"finding of {finding.detector} on {finding.evidence_label} no longer "
+                    "matches its digest (the stored finding was altered)",
+                )
+            )
+        for artifact in json.loads(finding.body).get("artifacts", []):
+            problems.extend(_check_artifact(store, finding.digest, artifact))
+
+    anchors: dict[str, set[str]] = {"acquired": set(), "finding_recorded": set()}
+
+    def remember(events: list[CustodyEvent]):  # type: ignore[no-untyped-def]
+        for event in events:
+            if event.action in anchors:
+                anchors[event.action].add(event.subject_digest)
+            yield event
+
+    chain = verify_events(case_number, remember(repository.iter_events(case_number)))  # type: ignore[arg-type]
+    if not chain.ok:
+        problems.append(Problem("chain", f"seq {chain.broken_seq}", chain.problem))
+    else:
+        for item in evidence:
+            if item.sha256 not in anchors["acquired"]:
+                problems.append(
+                    Problem("anchor", f"{item.label} {item.sha256}",
+                            "evidence item has no 'acquired' event in the custody chain")
+                )
+        for finding in findings:
+            if finding.digest not in anchors["finding_recorded"]:
+                problems.append(
+                    Problem("anchor", finding.digest,
+                            "finding has no 'finding_recorded' event in the custody chain")
+                )
+    return CaseVerification(case_number, len(evidence), len(findings), chain, tuple(problems))
+
+
+def _check_artifact(store: CaseStore, finding_digest: str, artifact: dict[str, Any]) -> list[Problem]:
+    path = store.artifact_path(artifact["sha256"])
+    if not path.is_file():
+        return [Problem("finding", finding_digest, f"artifact {artifact['name']} ({path}) is missing")]
+    if sha256_hex(path.read_bytes()) != artifact["sha256"]:
+        return [Problem("finding", finding_digest,
+                        f"artifact {artifact['name']} ({path}) no longer matches its SHA-256")]
+    return []

@@ -1,0 +1,72 @@
+"""The root `forensics` command: global options and the command groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from forensics import __version__
+from forensics.cli import acquire, analyze, case, custody, db, verify
+from forensics.cli.state import State
+from forensics.settings import ENV_DB_URL, ENV_HOME, Settings
+
+app = typer.Typer(
+    name="forensics",
+    help="Deepfake forensics: open cases, acquire evidence, run detectors, "
+    "report and verify the chain of custody.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"forensics {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Optional[Path] = typer.Option(
+        None, "--home", envvar=ENV_HOME,
+        help="Case root holding the evidence store and the SQLite database [default: ./casefiles].",
+    ),
+    db_url: Optional[str] = typer.Option(
+        None, "--db", envvar=ENV_DB_URL,
+        help="SQLAlchemy URL of the case database [default: sqlite:///HOME/forensics.db].",
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Deepfake forensics suite."""
+    ctx.obj = State(Settings.resolve(home, db_url))
+
+
+app.add_typer(case.app, name="case")
+app.add_typer(db.app, name="db")
+app.command("acquire")(acquire.acquire)
+app.command("custody")(custody.custody)
+app.command("verify")(verify.verify)
+app.command("analyze")(analyze.analyze)
+app.command("findings")(analyze.findings)
+app.command("detectors")(analyze.detectors)
+
+
+def _mount_optional() -> None:
+    """Command groups contributed by later modules (training) when present."""
+    try:
+        from forensics.cli import train
+    except ImportError:
+        return
+    app.add_typer(train.app, name="train")
+
+
+_mount_optional()
+
+
+def main() -> None:
+    app()

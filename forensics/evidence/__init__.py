@@ -1,0 +1,1 @@
+"""Evidence intake into a content-addressed, read-only store, and its re-verification."""

@@ -1,0 +1,27 @@
+"""Where the case root and database are, and who is acting: flags, then environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from forensics.storage.engine import default_url
+
+ENV_HOME = "FORENSICS_HOME"
+ENV_DB_URL = "FORENSICS_DB_URL"
+ENV_EXAMINER = "FORENSICS_EXAMINER"
+DEFAULT_HOME = Path("casefiles")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved locations for one invocation."""
+
+    home: Path  #: case root: evidence store, artifacts, reports, SQLite database
+    db_url: str  #: SQLAlchemy URL of the case database
+
+    @classmethod
+    def resolve(cls, home: Path | None = None, db_url: str | None = None) -> Settings:
+        root = Path(os.path.abspath(home or os.environ.get(ENV_HOME) or DEFAULT_HOME))
+        return cls(home=root, db_url=db_url or os.environ.get(ENV_DB_URL) or default_url(root))

@@ -1,0 +1,1 @@
+"""Case database: tables, engine and the one repository that does all writes."""

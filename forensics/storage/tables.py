@@ -1,0 +1,116 @@
+"""SQLAlchemy tables of the case database. The schema changes only through migrations/."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Deterministic constraint names, so that migrations and models compare equal on
+# every backend.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+DIGEST = String(64)  # hex SHA-256
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ExaminerRow(Base):
+    __tablename__ = "examiners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # naive UTC
+
+
+class CaseRow(Base):
+    """A case; its row is also the lock that serialises appends to its custody chain."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    requested_by: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("examiners.id"))
+
+
+class EvidenceRow(Base):
+    __tablename__ = "evidence_items"
+    __table_args__ = (
+        UniqueConstraint("case_id", "sha256"),
+        UniqueConstraint("case_id", "item_no"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    item_no: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(DIGEST)
+    sha1: Mapped[str] = mapped_column(String(40))
+    md5: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(200))
+    original_name: Mapped[str] = mapped_column(Text)
+    original_path: Mapped[str] = mapped_column(Text)
+    acquired_at: Mapped[datetime] = mapped_column(DateTime)
+    acquired_by_id: Mapped[int] = mapped_column(ForeignKey("examiners.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CustodyEventRow(Base):
+    """One link of a case's chain. Append-only: triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "custody_events"
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq"),
+        UniqueConstraint("case_id", "prev_hash"),  # a fork would reuse a prev_hash
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    time: Mapped[str] = mapped_column(String(32))  # exactly the text that was hashed
+    examiner: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    subject_digest: Mapped[str] = mapped_column(DIGEST)
+    payload_digest: Mapped[str] = mapped_column(DIGEST)
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(DIGEST)
+    hash: Mapped[str] = mapped_column(DIGEST, unique=True)
+
+
+class FindingRow(Base):
+    """A detector's finding about one evidence item, stored as its canonical JSON."""
+
+    __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("evidence_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence_items.id"), index=True)
+    digest: Mapped[str] = mapped_column(DIGEST)
+    detector: Mapped[str] = mapped_column(String(100))
+    detector_version: Mapped[str] = mapped_column(String(50))
+    verdict: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)  # canonical JSON without the digest
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
