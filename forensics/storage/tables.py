@@ -114,3 +114,16 @@ class FindingRow(Base):
     verdict: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)  # canonical JSON without the digest
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ExaminerCertificateRow(Base):
+    """An examiner's signing certificate (the private key is never stored here)."""
+
+    __tablename__ = "examiner_certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    examiner_id: Mapped[int] = mapped_column(ForeignKey("examiners.id"), index=True)
+    fingerprint_sha256: Mapped[str] = mapped_column(DIGEST, unique=True)
+    subject: Mapped[str] = mapped_column(Text)
+    certificate_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
