@@ -48,6 +48,8 @@ def postgres_unavailable() -> str | None:
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database, dropped afterwards."""
     reason = postgres_unavailable()
+    if reason and os.environ.get("FORENSICS_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"FORENSICS_REQUIRE_POSTGRES=1 but {reason}")
     if reason:
         pytest.skip(reason)
     name = f"forensics_test_{uuid.uuid4().hex[:12]}"

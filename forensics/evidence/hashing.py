@@ -1,13 +1,15 @@
 """One streaming pass over a file: SHA-256, SHA-1 and MD5, optionally copying it.
 
-Each digest (and the copy) runs in its own thread fed by a bounded queue: hashlib
-releases the GIL on large buffers, so on two cores the three digests overlap and the
-copy costs little. Memory stays at a few chunks whatever the file size.
+Each digest (and the copy) runs in its own thread: hashlib and file writes release
+the GIL on large buffers, so on two cores the three digests overlap and the copy
+costs little. Chunks are read into a small ring of reused buffers (no allocation
+per chunk), so memory stays at ``RING_SIZE * CHUNK_SIZE`` whatever the file size.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -15,7 +17,8 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 CHUNK_SIZE = 4 * 1024 * 1024
-QUEUE_DEPTH = 4  # chunks in flight per consumer: bounds memory at ~16 MiB a consumer
+RING_SIZE = 12  # buffers in flight: 48 MiB, enough slack for the disk to lag the hashes
+SYNC_EVERY = 16  # chunks between fdatasync() calls of a copy: writeback overlaps hashing
 ALGORITHMS = ("sha256", "sha1", "md5")
 
 
@@ -29,25 +32,69 @@ class Digests:
     size: int
 
 
+class _Ring:
+    """Reusable buffers; a buffer returns to the pool once every consumer is done."""
+
+    def __init__(self, consumers: int) -> None:
+        self.buffers = [bytearray(CHUNK_SIZE) for _ in range(RING_SIZE)]
+        self.free: queue.Queue[int] = queue.Queue()
+        for index in range(RING_SIZE):
+            self.free.put(index)
+        self.pending = [0] * RING_SIZE
+        self.consumers = consumers
+        self.lock = threading.Lock()
+
+    def take(self) -> int:
+        index = self.free.get()
+        self.pending[index] = self.consumers
+        return index
+
+    def release(self, index: int) -> None:
+        with self.lock:
+            self.pending[index] -= 1
+            done = self.pending[index] == 0
+        if done:
+            self.free.put(index)
+
+
 class _Consumer(threading.Thread):
     """Applies ``sink`` to each chunk in order; remembers the first error."""
 
-    def __init__(self, sink: Callable[[bytes], object]) -> None:
+    def __init__(self, sink: Callable[[memoryview], object], ring: _Ring) -> None:
         super().__init__(daemon=True)
         self.sink = sink
-        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUE_DEPTH)
+        self.ring = ring
+        self.chunks: queue.Queue[tuple[int, int] | None] = queue.Queue()
         self.error: BaseException | None = None
 
     def run(self) -> None:
         while True:
-            chunk = self.chunks.get()
-            if chunk is None:
+            item = self.chunks.get()
+            if item is None:
                 return
+            index, length = item
             if self.error is None:
                 try:
-                    self.sink(chunk)
+                    self.sink(memoryview(self.ring.buffers[index])[:length])
                 except BaseException as exc:  # handed to the producer, re-raised there
                     self.error = exc
+            self.ring.release(index)
+
+
+def _copy_sink(target: BinaryIO) -> Callable[[memoryview], object]:
+    """Write chunks to ``target``, asking the kernel to write back as we go, so that
+    the final fsync does not wait for the whole file."""
+    written = 0
+
+    def sink(chunk: memoryview) -> None:
+        nonlocal written
+        target.write(chunk)
+        written += 1
+        if written % SYNC_EVERY == 0:
+            target.flush()
+            os.fdatasync(target.fileno())
+
+    return sink
 
 
 def digest_stream(
@@ -56,27 +103,33 @@ def digest_stream(
     copy_to: BinaryIO | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Digests:
-    """Read ``source`` to its end once; return its digests, writing a copy if asked."""
+    """Read ``source`` to its end once; return its digests, writing a copy if asked.
+
+    A copy to a real file is flushed to disk as it is written (fdatasync); the caller
+    still fsyncs at the end.
+    """
     hashers = {name: hashlib.new(name) for name in ALGORITHMS}
-    sinks: list[Callable[[bytes], object]] = [h.update for h in hashers.values()]
+    sinks: list[Callable[[memoryview], object]] = [h.update for h in hashers.values()]
     if copy_to is not None:
-        sinks.append(copy_to.write)
-    consumers = [_Consumer(sink) for sink in sinks]
+        has_fd = hasattr(copy_to, "fileno") and _has_fileno(copy_to)
+        sinks.append(_copy_sink(copy_to) if has_fd else copy_to.write)
+    ring = _Ring(len(sinks))
+    consumers = [_Consumer(sink, ring) for sink in sinks]
     for consumer in consumers:
         consumer.start()
     size = 0
     try:
-        while True:
-            chunk = source.read(CHUNK_SIZE)
-            if not chunk:
+        while not any(c.error for c in consumers):
+            index = ring.take()
+            length = source.readinto(ring.buffers[index])  # type: ignore[attr-defined]
+            if not length:
+                ring.free.put(index)
                 break
-            size += len(chunk)
+            size += length
             for consumer in consumers:
-                consumer.chunks.put(chunk)
+                consumer.chunks.put((index, length))
             if progress is not None:
-                progress(len(chunk))
-            if any(c.error for c in consumers):
-                break
+                progress(length)
     finally:
         for consumer in consumers:
             consumer.chunks.put(None)
@@ -91,6 +144,14 @@ def digest_stream(
         md5=hashers["md5"].hexdigest(),
         size=size,
     )
+
+
+def _has_fileno(handle: BinaryIO) -> bool:
+    try:
+        handle.fileno()
+    except (OSError, ValueError):  # io.BytesIO and friends
+        return False
+    return True
 
 
 def sha256_file(source: BinaryIO, progress: Callable[[int], None] | None = None) -> str:
