@@ -477,34 +477,24 @@ class Repository:
     # -- custody ----------------------------------------------------------------------
 
     def iter_events(self, number: str, batch: int = 5000) -> Iterator[CustodyEvent]:
-        """A case's custody events in seq order, streamed in batches (plain rows, no ORM
+        """A case's custody events in seq order, streamed in batches (Core rows, no ORM
         objects, so that a chain of 100,000 events verifies in seconds)."""
         columns = CustodyEventRow.__table__.c
         with Session(self.engine) as session:
             case_id = self._case_id(session, number)
-            result = session.execute(
-                select(
-                    columns.seq, columns.time, columns.examiner, columns.action,
-                    columns.subject_digest, columns.payload_digest, columns.payload,
-                    columns.prev_hash, columns.hash,
-                )
-                .where(columns.case_id == case_id)
-                .order_by(columns.seq)
-                .execution_options(yield_per=batch)
+        query = (
+            select(
+                columns.seq, columns.time, columns.examiner, columns.action,
+                columns.subject_digest, columns.payload_digest, columns.payload,
+                columns.prev_hash, columns.hash,
             )
+            .where(columns.case_id == case_id)
+            .order_by(columns.seq)
+        )
+        with self.engine.connect() as connection:
+            result = connection.execution_options(yield_per=batch).execute(query)
             for row in result:
-                yield CustodyEvent(
-                    case_number=number,
-                    seq=row.seq,
-                    time=row.time,
-                    examiner=row.examiner,
-                    action=row.action,
-                    subject_digest=row.subject_digest,
-                    payload_digest=row.payload_digest,
-                    payload=row.payload,
-                    prev_hash=row.prev_hash,
-                    hash=row.hash,
-                )
+                yield CustodyEvent(number, *row)
 
     def chain_head(self, number: str) -> tuple[int, str]:
         """(seq, hash) of the last event of a case's chain; (0, zeros) when empty."""
@@ -517,3 +507,100 @@ class Repository:
                 .limit(1)
             ).one_or_none()
             return (head[0], head[1]) if head else (0, ZERO_DIGEST)
+
+    # -- examiner certificates --------------------------------------------------------
+    # (Appended section: certificates only; private keys never reach the database.)
+
+    def record_certificate(
+        self, examiner: str, *, fingerprint_sha256: str, subject: str, certificate_pem: str
+    ) -> ExaminerCertificate:
+        """Register an examiner's signing certificate; registering it again is a no-op.
+
+        A certificate already registered to another examiner is refused.
+        """
+        examiner = check_examiner(examiner)
+
+        def work(session: Session) -> ExaminerCertificate:
+            existing = session.execute(
+                select(ExaminerCertificateRow, ExaminerRow.name)
+                .join(ExaminerRow, ExaminerCertificateRow.examiner_id == ExaminerRow.id)
+                .where(ExaminerCertificateRow.fingerprint_sha256 == fingerprint_sha256)
+            ).one_or_none()
+            if existing is not None:
+                row, owner = existing
+                if owner != examiner:
+                    raise SigningError(
+                        f"certificate {fingerprint_sha256} is registered to examiner "
+                        f"{owner!r}, not {examiner!r}"
+                    )
+                return _to_certificate(row, owner)
+            row = ExaminerCertificateRow(
+                examiner_id=self._examiner_id(session, examiner),
+                fingerprint_sha256=fingerprint_sha256,
+                subject=subject,
+                certificate_pem=certificate_pem,
+                created_at=utcnow(),
+            )
+            session.add(row)
+            session.flush()
+            return _to_certificate(row, examiner)
+
+        return self._write(work)
+
+    def list_certificates(self) -> list[ExaminerCertificate]:
+        """Every registered certificate, by examiner then registration time."""
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(ExaminerCertificateRow, ExaminerRow.name)
+                .join(ExaminerRow, ExaminerCertificateRow.examiner_id == ExaminerRow.id)
+                .order_by(ExaminerRow.name, ExaminerCertificateRow.created_at)
+            ).all()
+            return [_to_certificate(row, name) for row, name in rows]
+
+    def find_certificate(self, fingerprint_sha256: str) -> ExaminerCertificate | None:
+        """The registered certificate with this fingerprint, if any."""
+        with Session(self.engine) as session:
+            found = session.execute(
+                select(ExaminerCertificateRow, ExaminerRow.name)
+                .join(ExaminerRow, ExaminerCertificateRow.examiner_id == ExaminerRow.id)
+                .where(ExaminerCertificateRow.fingerprint_sha256 == fingerprint_sha256)
+            ).one_or_none()
+            return None if found is None else _to_certificate(found[0], found[1])
+
+
+# -- examiner certificates --------------------------------------------------------------
+# Module-level names used by the section above (resolved at call time, so they may
+# follow the class).
+
+from forensics.errors import SigningError  # noqa: E402
+from forensics.model.records import format_time  # noqa: E402
+from forensics.storage.tables import ExaminerCertificateRow  # noqa: E402
+
+
+@dataclass(frozen=True)
+class ExaminerCertificate:
+    """A registered signing certificate of an examiner."""
+
+    examiner: str  #: examiner name
+    fingerprint_sha256: str  #: hex SHA-256 of the DER certificate
+    subject: str  #: RFC 4514 subject
+    certificate_pem: str  #: the certificate, PEM
+    created_at: datetime  #: when it was registered (naive UTC)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "examiner": self.examiner,
+            "fingerprint_sha256": self.fingerprint_sha256,
+            "subject": self.subject,
+            "created_at": format_time(self.created_at),
+        }
+
+
+def _to_certificate(row: ExaminerCertificateRow, examiner: str) -> ExaminerCertificate:
+    return ExaminerCertificate(
+        examiner=examiner,
+        fingerprint_sha256=row.fingerprint_sha256,
+        subject=row.subject,
+        certificate_pem=row.certificate_pem,
+        created_at=row.created_at,
+    )
