@@ -35,7 +35,7 @@ $$ LANGUAGE plpgsql
 def create(tables: list[str]) -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
-        op.execute(POSTGRES_FUNCTION)
+        op.execute(POSTGRES_FUNCTION)  # CREATE OR REPLACE: safe in every migration
         statements = [sql for t in tables for sql in _postgres_sql(t)]
     elif dialect == "sqlite":
         statements = [sql for t in tables for sql in _sqlite_sql(t)]

@@ -19,6 +19,10 @@ from typing import Any, ClassVar
 from forensics.canonical import digest
 from forensics.errors import NotApplicable
 from forensics.model import Artifact, EvidenceInput, Finding, Verdict, verbal_scale
+from forensics.validation.record import ValidationRecord, shipped_record
+
+# |log10 LR| below log10(2) is "no support either way" on the ENFSI scale
+SUPPORT_THRESHOLD_LOG10 = 0.30103
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +56,17 @@ class Detector(ABC):
     def weights_digest(self) -> str | None:
         """SHA-256 of the model weights or learned parameters this detector uses, if any."""
         return None
+
+    @property
+    def validation(self) -> ValidationRecord | None:
+        """The shipped validation record for exactly this build, or None (not validated)."""
+        if not hasattr(self, "_validation"):
+            record = shipped_record(self.name)
+            applies = record is not None and record.applies_to(
+                self.name, self.version, self.config_digest, self.weights_digest
+            )
+            self._validation = record if applies else None
+        return self._validation
 
     def accepts(self, evidence: EvidenceInput) -> bool:
         return evidence.kind in self.inputs
@@ -113,9 +128,48 @@ class Detector(ABC):
             artifacts=artifacts,
         )
 
+    def scored(
+        self,
+        evidence: EvidenceInput,
+        *,
+        score: float,
+        reason: str,
+        details: dict[str, Any] | None = None,
+        artifacts: tuple[Artifact, ...] = (),
+    ) -> Finding:
+        """A finding for a raw score: calibrated to a log10 LR with its verdict when a
+        validation record applies, else "not_validated" with no LR."""
+        record = self.validation
+        if record is None:
+            return self.finding(
+                evidence, verdict=Verdict.NOT_VALIDATED, score=score, details=details,
+                artifacts=artifacts, reason=f"{reason} (method not validated: no likelihood ratio)",
+            )
+        log10_lr = record.calibration.log10_lr(score)
+        if log10_lr >= SUPPORT_THRESHOLD_LOG10:
+            verdict = Verdict.SUPPORTS_MANIPULATION
+        elif log10_lr <= -SUPPORT_THRESHOLD_LOG10:
+            verdict = Verdict.SUPPORTS_AUTHENTICITY
+        else:
+            verdict = Verdict.INCONCLUSIVE
+        return self.finding(
+            evidence, verdict=verdict, score=score, log10_lr=log10_lr, details=details,
+            artifacts=artifacts, reason=f"{reason}; {verbal_scale(log10_lr)}",
+        )
+
+    def inconclusive(self, evidence: EvidenceInput, reason: str, **details: Any) -> Finding:
+        """Input outside the validated domain (too small, no face...): no LR, the reason."""
+        return self.finding(evidence, verdict=Verdict.INCONCLUSIVE, reason=reason, details=details)
+
     def error(self, evidence: EvidenceInput, reason: str, **details: Any) -> Finding:
         """An explicit error finding for damaged or unreadable input."""
         return self.finding(evidence, verdict=Verdict.ERROR, reason=reason, details=details)
+
+    def validation_score(self, findings: Sequence[Finding]) -> float | None:
+        """The one number validation and calibration use for a file: by default the
+        highest raw score among the non-error findings; None when none has a score."""
+        scores = [f.score for f in findings if f.verdict != Verdict.ERROR and f.score is not None]
+        return max(scores) if scores else None
 
     def describe(self) -> dict[str, Any]:
         """Name, version, inputs and digests, as `forensics detectors --json` lists them."""
@@ -126,4 +180,21 @@ class Detector(ABC):
             "description": self.description,
             "config_digest": self.config_digest,
             "weights_digest": self.weights_digest,
+            "validation": validation_summary(self.validation),
         }
+
+
+def validation_summary(record: ValidationRecord | None) -> dict[str, Any] | None:
+    """auc, eer, cllr, n_real, n_fake, data_digest, as `forensics detectors --json` lists them."""
+    if record is None:
+        return None
+    metrics = record.metrics
+    return {
+        "auc": metrics["auc"]["estimate"],
+        "eer": metrics["eer"],
+        "cllr": metrics["cllr"]["estimate"],
+        "n_real": metrics["n_real"],
+        "n_fake": metrics["n_fake"],
+        "data_digest": record.data["manifest_digest"],
+        "record_digest": record.digest,
+    }

@@ -127,3 +127,18 @@ class ExaminerCertificateRow(Base):
     subject: Mapped[str] = mapped_column(Text)
     certificate_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ValidationRecordRow(Base):
+    """A detector validation (forensics validate): metrics and calibration, as JSON."""
+
+    __tablename__ = "validation_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(DIGEST, unique=True)
+    detector: Mapped[str] = mapped_column(String(100), index=True)
+    detector_version: Mapped[str] = mapped_column(String(50))
+    weights_digest: Mapped[str | None] = mapped_column(DIGEST, nullable=True)
+    data_digest: Mapped[str] = mapped_column(DIGEST)
+    body: Mapped[str] = mapped_column(Text)  # canonical JSON of the record
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
