@@ -1,0 +1,159 @@
+"""Video frames streamed through PyAV, with a documented sampling policy.
+
+Frames are decoded one at a time (FFmpeg frame threads on, ``thread_type="AUTO"``) and
+only the sampled ones are converted to arrays, so a video is never held in memory.
+
+Sampling policy (``sample_frames``): the video is cut into N equal slices of its duration D
+from the first timestamp t0, and the first frame presented at or after the start of each
+slice, t0 + i * D / N (i = 0..N-1), is taken; a frame that is first for several slices (a
+video shorter than N frames) is taken once. The first frame is therefore always taken.
+When the container gives no duration, the frame count F stands in for it (frame i * F / N);
+when neither is known, every ``fallback_stride``-th frame is taken until N are found.
+The video is read to its end either way, so a file that breaks midway is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+import av
+import numpy as np
+
+from forensics.errors import EvidenceError
+
+FrameFormat = Literal["gray", "rgb24"]
+
+
+@dataclass(frozen=True)
+class VideoFrame:
+    """One decoded frame."""
+
+    index: int  #: 0-based position among the decoded frames of the stream
+    pts: int | None  #: presentation timestamp in stream time-base units, if any
+    time_s: float | None  #: presentation time in seconds, if known
+    pixels: np.ndarray  #: uint8, H x W ("gray") or H x W x 3 ("rgb24")
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about its first video stream (values may be unknown)."""
+
+    codec: str  #: decoder name, e.g. "h264"
+    width: int
+    height: int
+    frames: int | None  #: frame count from the container, None when not stored
+    duration_s: float | None  #: stream (or container) duration, None when not stored
+    start_s: float  #: first presentation time, 0.0 when not stored
+    average_fps: float | None
+
+
+@dataclass(frozen=True)
+class SamplingPolicy:
+    """How many frames to take from a video (see the module docstring)."""
+
+    count: int = 8  #: frames to sample
+    fallback_stride: int = 30  #: step between frames when duration and count are unknown
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    try:
+        container = av.open(str(path), mode="r")
+    except av.error.FFmpegError as exc:
+        raise EvidenceError(path, f"not a readable video container: {exc}") from exc
+    if not container.streams.video:
+        container.close()
+        raise EvidenceError(path, "the container holds no video stream (no frames)")
+    return container
+
+
+def _info(stream: av.video.stream.VideoStream, container: av.container.InputContainer) -> VideoInfo:
+    base = stream.time_base or Fraction(1, 1)
+    if stream.duration is not None:
+        duration: float | None = float(stream.duration * base)
+    elif container.duration is not None:
+        duration = container.duration / av.time_base
+    else:
+        duration = None
+    ctx = stream.codec_context
+    return VideoInfo(
+        codec=ctx.name,
+        width=int(ctx.width),
+        height=int(ctx.height),
+        frames=int(stream.frames) if stream.frames else None,
+        duration_s=duration if duration and duration > 0 else None,
+        start_s=float(stream.start_time * base) if stream.start_time is not None else 0.0,
+        average_fps=float(stream.average_rate) if stream.average_rate else None,
+    )
+
+
+def probe_video(path: str | Path) -> VideoInfo:
+    """Read the container header only; ``EvidenceError`` when it is not a video."""
+    with _open(Path(path)) as container:
+        return _info(container.streams.video[0], container)
+
+
+_Want = Callable[[int, "float | None", VideoInfo], bool]
+
+
+def _frames(path: Path, want: _Want, fmt: FrameFormat) -> Iterator[VideoFrame]:
+    """Decode every frame in order; convert and yield those for which ``want`` says so."""
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        info = _info(stream, container)
+        base = stream.time_base
+        index = -1
+        for index, frame in enumerate(container.decode(stream)):
+            time_s = float(frame.pts * base) if frame.pts is not None and base else None
+            if want(index, time_s, info):
+                yield VideoFrame(index, frame.pts, time_s, frame.to_ndarray(format=fmt))
+        if index < 0:
+            raise EvidenceError(path, "the video stream has no decodable frames")
+    except av.error.FFmpegError as exc:
+        raise EvidenceError(path, f"video decoding failed: {exc}") from exc
+    finally:
+        container.close()
+
+
+def iter_frames(path: str | Path, *, fmt: FrameFormat = "gray") -> Iterator[VideoFrame]:
+    """Every frame of the first video stream, streamed in decoding order."""
+    return _frames(Path(path), lambda *_: True, fmt)
+
+
+def sample_frames(
+    path: str | Path, policy: SamplingPolicy = SamplingPolicy(), *, fmt: FrameFormat = "gray"
+) -> Iterator[VideoFrame]:
+    """The frames the sampling policy picks (at most ``policy.count``), streamed."""
+    if policy.count < 1:
+        raise ValueError("a sampling policy needs at least one frame")
+    n = policy.count
+    next_slice = 0  # the first slice whose frame has not been taken yet
+
+    def position(index: int, time_s: float | None, info: VideoInfo) -> float | None:
+        """Where this frame lies, in slices (slice i starts at i)."""
+        if info.duration_s is not None and time_s is not None:
+            return (time_s - info.start_s) * n / info.duration_s
+        if info.frames is not None:
+            return index * n / info.frames
+        return None
+
+    def want(index: int, time_s: float | None, info: VideoInfo) -> bool:
+        nonlocal next_slice
+        if next_slice >= n:
+            return False
+        pos = position(index, time_s, info)
+        if pos is None:
+            hit = index % policy.fallback_stride == 0
+            next_slice += hit
+            return hit
+        if pos + 1e-9 < next_slice:  # tolerance: a frame exactly on a slice start
+            return False
+        next_slice = min(n, int(np.floor(pos)) + 1)  # skip the slices this frame covers
+        return True
+
+    return _frames(Path(path), want, fmt)

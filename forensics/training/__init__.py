@@ -1,0 +1,1 @@
+"""Training of the detectors' learned parameters (one module per detector)."""

@@ -1,0 +1,207 @@
+"""The frequency detector: spectrum maths with known answers, findings, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from forensics.detectors import frequency_features as ff
+from forensics.detectors.frequency import (
+    PINNED_PARAMS_SHA256,
+    FrequencyConfig,
+    FrequencyDetector,
+    default_params_path,
+)
+from forensics.detectors.registry import get_detector
+from forensics.errors import IntegrityError
+from forensics.model import EvidenceInput, Verdict
+from tests.media.conftest import make_bad_files, smooth_rgb, write_jpeg, write_video
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+
+
+@pytest.fixture
+def bad_files(tmp_path: Path) -> dict[str, Path]:
+    return make_bad_files(tmp_path)
+
+
+def _evidence(path: Path, media_type: str) -> EvidenceInput:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return EvidenceInput(path=path, sha256=digest, media_type=media_type, original_name=path.name)
+
+
+def _fit_slope(spectrum: ff.Spectrum, lo: float, hi: float) -> float:
+    """Slope of log10(power) against log10(frequency) between lo and hi cycles/pixel."""
+    keep = (spectrum.frequency >= lo) & (spectrum.frequency <= hi)
+    log_power = spectrum.power_db[keep] / 10.0  # 20 log10|F| = 10 log10 P
+    return float(np.polyfit(np.log10(spectrum.frequency[keep]), log_power, 1)[0])
+
+
+# -- known answers -------------------------------------------------------------------
+
+
+def test_white_noise_has_a_flat_profile() -> None:
+    noise = np.random.default_rng(0).normal(128, 20, (512, 512))
+    spectrum = ff.analyse(noise, side=256, n_bins=64)
+    body = spectrum.power_db[2:]  # the first bins sit in the Hann window's main lobe
+    assert np.ptp(body) < 1.5  # flat within 1.5 dB
+    assert abs(_fit_slope(spectrum, 0.05, 0.5)) < 0.1
+
+
+def test_one_over_f_noise_has_slope_minus_two() -> None:
+    """Amplitude 1/f means power 1/f^2: a slope of -2 in log-log."""
+    rng = np.random.default_rng(1)
+    n = 512
+    f = np.hypot(*np.meshgrid(np.fft.fftfreq(n), np.fft.fftfreq(n), indexing="ij"))
+    f[0, 0] = np.inf  # no DC
+    field = np.fft.ifft2(np.fft.fft2(rng.normal(size=(n, n))) / f).real
+    spectrum = ff.analyse(field, side=256, n_bins=64)
+    assert _fit_slope(spectrum, 0.03, 0.45) == pytest.approx(-2.0, abs=0.2)
+
+
+def _transposed_conv(x: np.ndarray, stride: int, kernel: np.ndarray) -> np.ndarray:
+    """Zero insertion by ``stride``, then a (circular) convolution with ``kernel``."""
+    up = np.zeros((x.shape[0] * stride, x.shape[1] * stride))
+    up[::stride, ::stride] = x
+    out = np.zeros_like(up)
+    for dy in range(kernel.shape[0]):
+        for dx in range(kernel.shape[1]):
+            out += kernel[dy, dx] * np.roll(up, (dy, dx), axis=(0, 1))
+    return out
+
+
+@pytest.mark.parametrize(("stride", "key"), [(2, "p2"), (4, "p4")])
+def test_upsampled_image_peaks_at_one_over_stride(stride: int, key: str) -> None:
+    rng = np.random.default_rng(2)
+    small = rng.normal(128, 30, (256 // stride, 256 // stride))
+    kernel = np.full((3, 3), 1.0 / 9.0) * stride**2  # 3 taps over a stride of 2 or 4: uneven
+    image = _transposed_conv(small, stride, kernel)
+    spectrum = ff.analyse(image, side=256, n_bins=64)
+    assert spectrum.peaks_db[f"{key}_off_axis"] > 10.0
+    # the strongest high-frequency cell lies on the 1/stride lattice
+    spec = ff.log_spectrum(ff.central_tiles(image, 256)[0])
+    prom = ff.prominence_map(spec)
+    k = np.arange(256) - 128
+    prom[np.hypot(*np.meshgrid(k, k, indexing="ij")) < 16] = -np.inf
+    row, col = np.unravel_index(np.argmax(prom), prom.shape)
+    assert (row - 128) % (256 // stride) == 0 and (col - 128) % (256 // stride) == 0
+    # and plain noise (4 tiles averaged: noise std ~1.6 dB at 1/2) shows no such peak
+    noise = ff.analyse(rng.normal(128, 30, (512, 512)), side=256, n_bins=64)
+    assert abs(noise.peaks_db[f"{key}_off_axis"]) < 5.0
+
+
+def test_tiles_cover_the_centre_at_a_fixed_side() -> None:
+    tiles = ff.central_tiles(np.zeros((1080, 1920)), 256)
+    assert len(tiles) == 4 and all(t.shape == (256, 256) for t in tiles)
+    (small,) = ff.central_tiles(np.zeros((100, 150)), 256)
+    assert small.shape == (96, 96)  # a multiple of 8
+    with pytest.raises(ValueError, match="smaller than"):
+        ff.analyse(np.zeros((40, 40)), side=256, n_bins=32)
+
+
+# -- the detector --------------------------------------------------------------------
+
+
+def test_registered_and_described() -> None:
+    assert get_detector("frequency") is FrequencyDetector
+    info = FrequencyDetector().describe()
+    assert info["inputs"] == ["image", "video"] and info["version"] == "1.0.0"
+    assert info["weights_digest"] == PINNED_PARAMS_SHA256
+
+
+def test_image_finding(tmp_path: Path) -> None:
+    path = write_jpeg(tmp_path / "photo.jpg", smooth_rgb(600, 800))
+    detector = FrequencyDetector()
+    (finding,) = detector.run(_evidence(path, "image/jpeg"))
+    assert finding.verdict is Verdict.NOT_VALIDATED
+    assert 0.0 <= finding.score <= 1.0 and finding.log10_lr is None and finding.verbal is None
+    assert finding.weights_digest == PINNED_PARAMS_SHA256
+    assert finding.details["tiles"] == 4 and finding.details["tile_side"] == 256
+    assert set(finding.details["peaks_db"]) == set(ff.PEAK_KEYS)
+    assert "not a likelihood ratio" in finding.reason
+    (artifact,) = finding.artifacts
+    plot = json.loads(artifact.data)
+    assert artifact.name == "radial_spectrum" and artifact.media_type == "application/json"
+    assert len(plot["frequency_cycles_per_pixel"]) == len(plot["power_db"]) == 32
+    # the same file gives the same finding digest (no time inside)
+    (again,) = FrequencyDetector().run(_evidence(path, "image/jpeg"))
+    assert again.digest == finding.digest
+
+
+def test_video_finding(tmp_path: Path) -> None:
+    path = write_video(tmp_path / "clip.mp4", frames=24)
+    detector = FrequencyDetector(FrequencyConfig(video_frames=4))
+    (finding,) = detector.run(_evidence(path, "video/mp4"))
+    assert finding.verdict is Verdict.NOT_VALIDATED
+    assert finding.details["frames_sampled"] == 4
+    assert [f["index"] for f in finding.details["frames"]] == [0, 6, 12, 18]
+    assert finding.score == pytest.approx(np.mean([f["score"] for f in finding.details["frames"]]))
+    assert json.loads(finding.artifacts[0].data)["spectra_averaged"] == 4
+
+
+def test_tiny_image_is_inconclusive(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.png"
+    Image.fromarray(smooth_rgb(40, 40)).save(path)
+    (finding,) = FrequencyDetector().run(_evidence(path, "image/png"))
+    assert finding.verdict is Verdict.INCONCLUSIVE and "smaller than" in finding.reason
+
+
+@pytest.mark.parametrize(
+    ("kind", "media_type", "words"),
+    [
+        ("truncated_jpeg", "image/jpeg", "truncated"),
+        ("corrupt_png", "image/png", "damaged image data"),
+        ("bomb_png", "image/png", "decompression"),
+        ("random_mp4", "video/mp4", "not a readable video container"),
+        ("empty_video", "video/mp4", "no video stream"),
+    ],
+)
+def test_bad_input_becomes_an_error_finding(
+    bad_files: dict[str, Path], kind: str, media_type: str, words: str
+) -> None:
+    (finding,) = FrequencyDetector().run(_evidence(bad_files[kind], media_type))
+    assert finding.verdict is Verdict.ERROR
+    assert words in finding.reason and finding.score is None
+
+
+def test_tampered_parameters_are_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "params.json"
+    shutil.copyfile(default_params_path(), copy)
+    FrequencyDetector(params_path=copy).model()  # intact: loads
+    data = bytearray(copy.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    copy.write_bytes(bytes(data))
+    with pytest.raises(IntegrityError, match="params.json") as err:
+        FrequencyDetector(params_path=copy).model()
+    assert err.value.subject == str(copy)
+
+
+def test_shipped_parameters_match_the_pinned_digest() -> None:
+    data = default_params_path().read_bytes()
+    assert hashlib.sha256(data).hexdigest() == PINNED_PARAMS_SHA256
+
+
+@pytest.mark.corpus
+def test_every_corpus_image_gets_a_score() -> None:
+    import csv
+
+    manifest = CORPUS / "MANIFEST.tsv"
+    if not manifest.exists():
+        pytest.skip(f"corpus not found at {CORPUS}")
+    with manifest.open(encoding="utf-8") as fh:
+        rows = [
+            r for r in csv.DictReader(fh, delimiter="\t") if r["category"] == "synthetic_images"
+        ]
+    detector = FrequencyDetector()
+    for row in rows:
+        path = CORPUS / row["local_path"]
+        (finding,) = detector.run(
+            _evidence(path, "image/png" if path.suffix == ".png" else "image/jpeg")
+        )
+        assert finding.verdict is Verdict.NOT_VALIDATED, (path, finding.reason)
