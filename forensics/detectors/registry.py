@@ -18,6 +18,7 @@ ENTRY_POINT_GROUP = "forensics.detectors"
 BUILTIN_MODULES: tuple[str, ...] = (
     "forensics.detectors.metadata",
     "forensics.detectors.frequency",
+    "forensics.detectors.blink",
 )
 
 _registry: dict[str, type[Detector]] = {}

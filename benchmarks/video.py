@@ -1,0 +1,111 @@
+"""Frames per second of decode + face tracking + EAR, next to PyAV decode alone.
+
+A 60 s, 1280x720, 30 fps H.264 clip is generated once from scikit-image's astronaut
+portrait (a slow sway of a few pixels, so the tracker has to follow), then timed in
+the same run:
+
+- decode only: PyAV, every frame, frame threads on (``thread_type="AUTO"``), no conversion;
+- decode + RGB: ``forensics.media.video.iter_frames(fmt="rgb24")``;
+- the blink detector's measuring loop: every frame decoded, turned upright, face-tracked
+  by MediaPipe (video mode) and both eyes' EAR computed (``track_video`` + EAR).
+
+    python benchmarks/video.py [--clip PATH] [--seconds 60] [--repeats 1] [--max-side N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image
+from skimage import data
+
+from forensics.detectors.blink_events import LEFT_EYE, RIGHT_EYE, eye_aspect_ratio
+from forensics.media.faces import TrackerConfig, track_video
+from forensics.media.video import iter_frames
+
+WIDTH, HEIGHT, FPS = 1280, 720, 30
+
+
+def make_clip(path: Path, seconds: float) -> Path:
+    face = Image.fromarray(data.astronaut()).resize((720, 720), Image.Resampling.BICUBIC)
+    canvas = np.zeros((HEIGHT, WIDTH + 16, 3), np.uint8)
+    canvas[:, 280 : 280 + 720] = np.asarray(face)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=FPS, options={"crf": "20", "preset": "veryfast"})
+        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        for i in range(int(seconds * FPS)):
+            dx = round(8 + 6 * np.sin(i / 40))  # a slow sway of +-6 px
+            frame = np.ascontiguousarray(canvas[:, dx : dx + WIDTH])
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def decode_only(path: Path) -> int:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        return sum(1 for _ in container.decode(stream))
+
+
+def decode_rgb(path: Path) -> int:
+    return sum(1 for _ in iter_frames(path, fmt="rgb24"))
+
+
+def track_and_ear(path: Path, config: TrackerConfig) -> int:
+    n = found = 0
+    for obs in track_video(path, config):
+        n += 1
+        if obs.landmarks is not None:
+            eye_aspect_ratio(obs.landmarks, RIGHT_EYE)
+            eye_aspect_ratio(obs.landmarks, LEFT_EYE)
+            found += 1
+    if found != n:
+        print(f"  warning: a face in {found} of {n} frames", file=sys.stderr)
+    return n
+
+
+def timed(label: str, fn, repeats: int) -> float:
+    rates = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        frames = fn()
+        rates.append(frames / (time.perf_counter() - started))
+    rate = statistics.median(rates)
+    print(f"{label:<44} {rate:7.0f} fps  ({frames} frames, median of {repeats})", flush=True)
+    return rate
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clip", type=Path, help="reuse (or create) the test clip here")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--max-side", type=int, default=None, help="track on frames downscaled to this")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = args.clip or Path(tmp) / "astronaut_720p.mp4"
+        if not clip.exists():
+            started = time.perf_counter()
+            make_clip(clip, args.seconds)
+            print(f"generated {clip.name} in {time.perf_counter() - started:.1f} s", flush=True)
+        timed("PyAV decode only", lambda: decode_only(clip), args.repeats)
+        timed("decode + RGB arrays (iter_frames)", lambda: decode_rgb(clip), args.repeats)
+        config = TrackerConfig(max_side=args.max_side)
+        label = "decode + face tracking + EAR" + (f" (max side {args.max_side})" if args.max_side else "")
+        rate = timed(label, lambda: track_and_ear(clip, config), args.repeats)
+    print(f"target >= 150 fps on 2 cores: {'met' if rate >= 150 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,420 @@
+"""Faces in images and videos: MediaPipe face-mesh landmarks, tracking, aligned crops.
+
+Backend: MediaPipe 0.10.x "legacy solutions" FaceMesh, whose wheel carries its models
+(short-range face detector, 478-point landmark model with the iris/eyelid attention
+refinement), so nothing is downloaded at run time. In video mode MediaPipe detects a face,
+then tracks it from the previous frame's landmarks and runs the detector again only when
+the tracking confidence drops below ``min_tracking_confidence``; ``redetect_every``
+additionally forces a fresh detection on a fixed stride so a tracker that drifted onto
+background cannot persist. Frames without a face are reported as observations without
+landmarks and summarised as unscorable intervals: never dropped.
+
+One face is followed (the first the detector returns; MediaPipe prefers the largest,
+most confident one). Several people in one clip are out of scope for this backend.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import queue
+import threading
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self, TypeVar
+
+import av
+import numpy as np
+from PIL import Image
+
+from forensics.canonical import digest
+from forensics.errors import EvidenceError, IntegrityError
+from forensics.media.video import VideoFrame, iter_frames, probe_video
+
+# Landmark indices (MediaPipe face mesh). The subject's right eye is on the image's left.
+RIGHT_EYE_CORNERS = (33, 133)
+LEFT_EYE_CORNERS = (362, 263)
+LANDMARK_COUNT = 478
+
+# SHA-256 of the model files the face-mesh graph loads (identical in MediaPipe 0.10.14 to
+# 0.10.21); checked before the graph is built, so a changed model cannot pass unnoticed.
+MODEL_SHA256: dict[str, str] = {
+    "face_detection/face_detection_short_range.tflite":
+        "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8",
+    "face_landmark/face_landmark.tflite":
+        "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814",
+    "face_landmark/face_landmark_with_attention.tflite":
+        "e06a804e0144f9929eda782122916b35d60c697c3c9344013ca2bbe76a6ce2b4",
+}
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Face tracking settings (plain values, so a detector can hash them)."""
+
+    min_detection_confidence: float = 0.5  #: detector score to accept a new face
+    min_tracking_confidence: float = 0.5  #: below this the tracker re-detects
+    redetect_every: int = 0  #: force a fresh detection every N frames (0: only when lost)
+    refine_landmarks: bool = True  #: attention model: better eyelid and iris points
+    max_side: int | None = None  #: downscale frames whose longer side exceeds this
+
+
+@dataclass(frozen=True)
+class FaceObservation:
+    """The tracked face in one frame, or its absence."""
+
+    frame_index: int  #: 0-based index among decoded frames
+    time_s: float  #: presentation time in seconds (index / fps where the stream has none)
+    width: int  #: frame width in pixels, after rotation to upright
+    height: int  #: frame height in pixels, after rotation to upright
+    landmarks: np.ndarray | None  #: (478, 2) float32 x, y in pixels; None: no face found
+    bbox: tuple[float, float, float, float] | None  #: landmark extent x0, y0, x1, y1
+
+    @property
+    def found(self) -> bool:
+        return self.landmarks is not None
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Inclusive range of frame indices with times of its first and last frame."""
+
+    start_frame: int
+    end_frame: int
+    start_s: float
+    end_s: float
+
+    @property
+    def frames(self) -> int:
+        return self.end_frame - self.start_frame + 1
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "start_frame": self.start_frame,
+            "end_frame": self.end_frame,
+            "start_s": round(self.start_s, 4),
+            "end_s": round(self.end_s, 4),
+        }
+
+
+def intervals(flags: Iterable[tuple[int, float, bool]]) -> list[Interval]:
+    """Maximal runs of consecutive frames whose flag is true, from (index, time, flag)."""
+    runs: list[Interval] = []
+    open_run: tuple[int, float] | None = None
+    last: tuple[int, float] | None = None
+    for index, time_s, flag in flags:
+        if flag and open_run is None:
+            open_run = (index, time_s)
+        elif not flag and open_run is not None and last is not None:
+            runs.append(Interval(open_run[0], last[0], open_run[1], last[1]))
+            open_run = None
+        last = (index, time_s)
+    if open_run is not None and last is not None:
+        runs.append(Interval(open_run[0], last[0], open_run[1], last[1]))
+    return runs
+
+
+def _model_files(refine: bool) -> list[str]:
+    landmark = "face_landmark_with_attention" if refine else "face_landmark"
+    return ["face_detection/face_detection_short_range.tflite", f"face_landmark/{landmark}.tflite"]
+
+
+_verified: set[str] = set()
+
+
+def verify_models(refine_landmarks: bool = True) -> str:
+    """Check the bundled model files against ``MODEL_SHA256``; returns their joint digest.
+
+    Raises ``IntegrityError`` naming the first file that is missing or differs.
+    """
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None or not spec.submodule_search_locations:
+        raise IntegrityError("MediaPipe is not installed", subject="mediapipe")
+    modules = Path(next(iter(spec.submodule_search_locations))) / "modules"
+    names = _model_files(refine_landmarks)
+    for name in names:
+        if name in _verified:
+            continue
+        path = modules / name
+        try:
+            actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise IntegrityError(f"face model {name} cannot be read: {exc}", subject=name) from exc
+        if actual != MODEL_SHA256[name]:
+            raise IntegrityError(
+                f"face model {name} has SHA-256 {actual}, expected {MODEL_SHA256[name]}", subject=name
+            )
+        _verified.add(name)
+    return models_digest(refine_landmarks)
+
+
+def models_digest(refine_landmarks: bool = True) -> str:
+    """One digest over the (name, SHA-256) pairs of the models a tracker uses."""
+    return digest({name: MODEL_SHA256[name] for name in _model_files(refine_landmarks)})
+
+
+def _quiet_mediapipe() -> Any:
+    """Import MediaPipe late (it pulls in OpenCV and matplotlib) and without glog chatter."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from mediapipe.python.solutions import face_mesh
+
+    return face_mesh
+
+
+class FaceTracker:
+    """One MediaPipe FaceMesh graph; ``static=True`` detects in every image independently.
+
+    Use as a context manager (the graph holds native threads and memory).
+    """
+
+    def __init__(self, config: TrackerConfig = TrackerConfig(), *, static: bool = False) -> None:
+        self.config = config
+        self._static = static
+        self._mesh: Any = None
+        self._since_detect = 0
+
+    def __enter__(self) -> Self:
+        verify_models(self.config.refine_landmarks)
+        face_mesh = _quiet_mediapipe()
+        self._mesh = face_mesh.FaceMesh(
+            static_image_mode=self._static,
+            max_num_faces=1,
+            refine_landmarks=self.config.refine_landmarks,
+            min_detection_confidence=self.config.min_detection_confidence,
+            min_tracking_confidence=self.config.min_tracking_confidence,
+        )
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._mesh is not None:
+            self._mesh.close()
+            self._mesh = None
+
+    def landmarks(self, rgb: np.ndarray) -> np.ndarray | None:
+        """(N, 2) landmark pixels of the face in an RGB uint8 image, or None."""
+        if self._mesh is None:
+            raise RuntimeError("FaceTracker is used outside its `with` block")
+        height, width = rgb.shape[:2]
+        scale = 1.0
+        image = rgb
+        longest = max(height, width)
+        if self.config.max_side and longest > self.config.max_side:
+            scale = longest / self.config.max_side
+            size = (round(width / scale), round(height / scale))
+            image = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
+        if not self._static and self.config.redetect_every:
+            self._since_detect += 1
+            if self._since_detect >= self.config.redetect_every:
+                self._mesh.reset()  # a new graph run starts with a detection
+                self._since_detect = 0
+        with warnings.catch_warnings():
+            # protobuf 4 warns about an API MediaPipe 0.10 still calls, once per process
+            warnings.simplefilter("ignore", UserWarning)
+            result = self._mesh.process(np.ascontiguousarray(image))
+        faces = result.multi_face_landmarks
+        if not faces:
+            return None
+        points = np.array([(p.x, p.y) for p in faces[0].landmark], dtype=np.float32)
+        points *= np.array([width, height], dtype=np.float32)  # normalised -> original px
+        return points
+
+    def observe(self, rgb: np.ndarray, frame_index: int, time_s: float) -> FaceObservation:
+        points = self.landmarks(rgb)
+        bbox = None
+        if points is not None:
+            x0, y0 = points.min(axis=0)
+            x1, y1 = points.max(axis=0)
+            bbox = (float(x0), float(y0), float(x1), float(y1))
+        height, width = rgb.shape[:2]
+        return FaceObservation(frame_index, time_s, width, height, points, bbox)
+
+
+# -- video ------------------------------------------------------------------------------
+
+
+def display_rotation(path: str | Path) -> int:
+    """Clockwise degrees (0, 90, 180, 270) to turn decoded frames so they display upright.
+
+    Phones store portrait video as landscape frames plus a display matrix; decoders hand
+    out the stored frames, and a face lying on its side is not found by the detector.
+    """
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return 0
+            for frame in container.decode(video=0):
+                # PyAV reports the display matrix angle, counter-clockwise positive
+                return round(-float(frame.rotation or 0) / 90.0) % 4 * 90
+    except av.error.FFmpegError as exc:
+        raise EvidenceError(Path(path), f"video decoding failed: {exc}") from exc
+    return 0
+
+
+def upright(pixels: np.ndarray, rotation: int) -> np.ndarray:
+    """Turn a frame clockwise by ``rotation`` degrees (a multiple of 90)."""
+    k = (rotation // 90) % 4
+    return pixels if k == 0 else np.ascontiguousarray(np.rot90(pixels, k=-k))
+
+
+T = TypeVar("T")
+
+
+def prefetch(items: Iterator[T], depth: int = 8) -> Iterator[T]:
+    """Produce ``items`` in a background thread, so decoding overlaps face tracking.
+
+    PyAV and MediaPipe both release the GIL in their native work, so on two cores the
+    decoder and the landmark model run side by side. Exceptions reach the consumer.
+    """
+    slots: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put((True, item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put((False, None))
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer and re-raised there
+            slots.put((False, exc))
+
+    worker = threading.Thread(target=produce, name="frame-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            ok, item = slots.get()
+            if not ok:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # drain so a blocked producer can see `stop`
+            try:
+                slots.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        worker.join()
+
+
+def track_frames(
+    frames: Iterable[VideoFrame],
+    *,
+    fps: float,
+    rotation: int = 0,
+    config: TrackerConfig = TrackerConfig(),
+) -> Iterator[FaceObservation]:
+    """One observation per frame, in order; ``fps`` fills in missing timestamps."""
+    with FaceTracker(config) as tracker:
+        for frame in frames:
+            time_s = frame.time_s if frame.time_s is not None else frame.index / fps
+            yield tracker.observe(upright(frame.pixels, rotation), frame.index, time_s)
+
+
+def track_video(path: str | Path, config: TrackerConfig = TrackerConfig()) -> Iterator[FaceObservation]:
+    """Every frame of a video's first stream, turned upright, with its face observation.
+
+    Raises ``EvidenceError`` for an unreadable video (also midway through the stream).
+    """
+    fps = probe_video(path).average_fps or 30.0
+    rotation = display_rotation(path)
+    frames = prefetch(iter_frames(path, fmt="rgb24"))
+    yield from track_frames(frames, fps=fps, rotation=rotation, config=config)
+
+
+# -- aligned crops ----------------------------------------------------------------------
+
+
+def eye_centres(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centres of the subject's right and left eye (mean of each eye's two corners).
+
+    Corners do not move when the lids close, so the alignment is stable through blinks.
+    """
+    right = landmarks[list(RIGHT_EYE_CORNERS)].mean(axis=0)
+    left = landmarks[list(LEFT_EYE_CORNERS)].mean(axis=0)
+    return right, left
+
+
+def aligned_face_crop(
+    image: np.ndarray,
+    landmarks: np.ndarray,
+    size: int = 256,
+    *,
+    eye_distance: float = 0.36,
+    eye_height: float = 0.38,
+) -> np.ndarray:
+    """A ``size`` x ``size`` crop rotated so the eyes are level and scaled by their distance.
+
+    The eyes land at ``eye_height`` of the crop's height, ``eye_distance`` of its width
+    apart, symmetric about the centre (a common face-alignment layout that keeps the
+    forehead, cheeks and chin). Pixels outside the image are black. Bicubic resampling.
+    """
+    right, left = eye_centres(np.asarray(landmarks, dtype=np.float64))
+    delta = left - right  # image-left eye to image-right eye
+    distance = float(np.hypot(*delta))
+    if distance < 1e-3:
+        raise ValueError("eye centres coincide: landmarks are degenerate")
+    scale = distance / (eye_distance * size)  # source pixels per crop pixel
+    cos, sin = delta / distance
+    centre = (right + left) / 2
+    # crop (u, v) -> source: centre + scale * R(angle) @ (u - size/2, v - eye_height*size)
+    a, b = scale * cos, -scale * sin
+    d, e = scale * sin, scale * cos
+    u0, v0 = size / 2, eye_height * size
+    c = centre[0] - a * u0 - b * v0
+    f = centre[1] - d * u0 - e * v0
+    pil = Image.fromarray(np.ascontiguousarray(image))
+    crop = pil.transform(
+        (size, size), Image.Transform.AFFINE, (a, b, c, d, e, f), Image.Resampling.BICUBIC
+    )
+    return np.asarray(crop)
+
+
+@dataclass(frozen=True)
+class FaceCrop:
+    """An aligned face crop of one frame, or why there is none."""
+
+    frame_index: int
+    time_s: float | None
+    pixels: np.ndarray | None  #: size x size (x 3) uint8, None when no face was found
+    bbox: tuple[float, float, float, float] | None  #: face extent in the frame
+
+
+def face_crops(
+    frames: Iterable[VideoFrame],
+    *,
+    size: int = 256,
+    rotation: int = 0,
+    config: TrackerConfig = TrackerConfig(),
+) -> Iterator[FaceCrop]:
+    """Aligned crops of sampled frames (each detected on its own: samples are far apart).
+
+    Frames must be "rgb24"; the crop keeps the frame's channels.
+    """
+    with FaceTracker(config, static=True) as tracker:
+        for frame in frames:
+            pixels = upright(frame.pixels, rotation)
+            points = tracker.landmarks(pixels)
+            if points is None:
+                yield FaceCrop(frame.index, frame.time_s, None, None)
+                continue
+            x0, y0 = points.min(axis=0)
+            x1, y1 = points.max(axis=0)
+            crop = aligned_face_crop(pixels, points, size)
+            yield FaceCrop(frame.index, frame.time_s, crop, (float(x0), float(y0), float(x1), float(y1)))
+
+
+def detect_face(rgb: np.ndarray, config: TrackerConfig = TrackerConfig()) -> np.ndarray | None:
+    """Landmarks of the face in one still image, or None."""
+    with FaceTracker(config, static=True) as tracker:
+        return tracker.landmarks(rgb)

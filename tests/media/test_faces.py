@@ -1,0 +1,120 @@
+"""Face tracking, unscorable intervals and aligned crops, on scikit-image's astronaut."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from forensics.errors import IntegrityError
+from forensics.media import faces
+from forensics.media.faces import (
+    FaceObservation,
+    aligned_face_crop,
+    detect_face,
+    display_rotation,
+    eye_centres,
+    face_crops,
+    intervals,
+    prefetch,
+    track_video,
+)
+from forensics.media.video import SamplingPolicy, sample_frames
+from tests.media.blink_clips import astronaut, blink_clip, still_clip
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    root = tmp_path_factory.mktemp("faces")
+    return {
+        "leaving": blink_clip(root / "leaving.mp4", 40, [], leave_at=20),
+        "rotated": blink_clip(root / "rotated.mp4", 12, [], rotation=-90),
+        "empty": still_clip(root / "empty.mp4", np.full((240, 320, 3), 90, np.uint8), 6),
+    }
+
+
+def test_every_frame_is_observed_and_a_face_that_leaves_is_recorded(clips):
+    observations = list(track_video(clips["leaving"]))
+    assert [o.frame_index for o in observations] == list(range(40))
+    first = observations[0]
+    assert isinstance(first, FaceObservation) and first.found
+    assert first.landmarks.shape == (faces.LANDMARK_COUNT, 2)
+    x0, y0, x1, y1 = first.bbox
+    right, left = eye_centres(first.landmarks)
+    assert x0 < right[0] < left[0] < x1 and y0 < right[1] < y1
+    assert all(o.found for o in observations[:20])
+    missing = intervals((o.frame_index, o.time_s, not o.found) for o in observations)
+    # the face slides out 24 px a frame from frame 20: lost within a few frames, not back
+    assert len(missing) == 1 and 20 < missing[0].start_frame <= 32 and missing[0].end_frame == 39
+    assert missing[0].start_s == pytest.approx(missing[0].start_frame / 25)
+
+
+def test_a_video_without_a_face_gives_observations_without_landmarks(clips):
+    observations = list(track_video(clips["empty"]))
+    assert len(observations) == 6 and not any(o.found for o in observations)
+    assert [c.pixels for c in face_crops(sample_frames(clips["empty"], fmt="rgb24"))] == [None] * 6
+
+
+def test_rotation_metadata_is_applied(clips):
+    assert display_rotation(clips["rotated"]) == 90
+    observations = list(track_video(clips["rotated"]))
+    assert all(o.found for o in observations)
+    assert (observations[0].width, observations[0].height) == (512, 512)
+    right, left = eye_centres(observations[0].landmarks)
+    assert abs(right[1] - left[1]) < 5  # upright: the eyes are level
+
+
+def test_aligned_crop_levels_and_scales_the_eyes():
+    tilted = np.asarray(Image.fromarray(astronaut()).rotate(25, resample=Image.Resampling.BICUBIC))
+    landmarks = detect_face(tilted)
+    assert landmarks is not None
+    right, left = eye_centres(landmarks)
+    assert abs(np.degrees(np.arctan2(left[1] - right[1], left[0] - right[0]))) > 15
+    crop = aligned_face_crop(tilted, landmarks, size=256)
+    assert crop.shape == (256, 256, 3)
+    again = detect_face(np.ascontiguousarray(crop))
+    assert again is not None
+    r, l = eye_centres(again)
+    assert abs(r[1] - l[1]) < 3  # level
+    assert np.hypot(*(l - r)) == pytest.approx(0.36 * 256, abs=5)
+    assert (r[1] + l[1]) / 2 == pytest.approx(0.38 * 256, abs=5)
+    assert (r[0] + l[0]) / 2 == pytest.approx(128, abs=4)
+
+
+def test_face_crops_from_sampled_frames(tmp_path):
+    clip = blink_clip(tmp_path / "c.mp4", 10, [])
+    crops = list(face_crops(sample_frames(clip, SamplingPolicy(count=3), fmt="rgb24"), size=128))
+    assert len(crops) == 3 and crops[0].frame_index == 0
+    assert all(c.pixels is not None and c.pixels.shape == (128, 128, 3) for c in crops)
+
+
+def test_intervals_are_maximal_runs():
+    flags = [(i, i / 10, i in {0, 1, 4, 5, 6, 9}) for i in range(10)]
+    got = [(iv.start_frame, iv.end_frame, iv.frames) for iv in intervals(flags)]
+    assert got == [(0, 1, 2), (4, 6, 3), (9, 9, 1)]
+    assert intervals([]) == []
+
+
+def test_prefetch_keeps_order_and_passes_errors_on():
+    assert list(prefetch(iter(range(100)), depth=3)) == list(range(100))
+
+    def broken():
+        yield 1
+        raise ValueError("decoder died")
+
+    got: list[int] = []
+    with pytest.raises(ValueError, match="decoder died"):
+        got.extend(prefetch(broken()))
+    assert got == [1]
+    stream = prefetch(iter(range(10_000)), depth=2)
+    assert next(stream) == 0
+    stream.close()  # an abandoned consumer stops the producer thread
+
+
+def test_a_changed_face_model_is_refused(monkeypatch):
+    monkeypatch.setattr(faces, "_verified", set())
+    name = "face_landmark/face_landmark_with_attention.tflite"
+    monkeypatch.setitem(faces.MODEL_SHA256, name, "0" * 64)
+    with pytest.raises(IntegrityError, match="face_landmark_with_attention") as info:
+        faces.verify_models(refine_landmarks=True)
+    assert info.value.subject == name
