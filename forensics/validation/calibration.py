@@ -67,38 +67,59 @@ def _class_weights(labels: np.ndarray) -> np.ndarray:
     return np.where(labels == 1, 0.5 / n_fake, 0.5 / n_real)
 
 
+def fit_balanced_logistic(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weighted logistic regression with each class weighted to half the total.
+
+    Returns (coefficients, intercept) on the original feature scale; the fitted
+    log-odds are then a natural-log likelihood ratio (equal priors). Features are
+    standardised for the optimiser; a tiny ridge keeps separable data finite.
+    """
+    y = np.asarray(labels, dtype=np.int64)
+    x = np.atleast_2d(np.asarray(features, dtype=np.float64).T).T  # n x d
+    if (y == 1).sum() == 0 or (y == 0).sum() == 0:
+        raise ValueError("a logistic fit needs items of both classes")
+    centre = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - centre) / scale
+    sign = np.where(y == 1, 1.0, -1.0)
+    weights = _class_weights(y)
+    d = z.shape[1]
+
+    def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
+        a, b = params[:d], params[d]
+        margin = sign * (z @ a + b)
+        value = float(np.sum(weights * np.logaddexp(0.0, -margin)) + L2 * a @ a)
+        g = -weights * sign / (1.0 + np.exp(margin))
+        return value, np.concatenate([z.T @ g + 2 * L2 * a, [np.sum(g)]])
+
+    result = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B")
+    a, b = result.x[:d], result.x[d]
+    coefficients = a / scale
+    return coefficients, float(b - coefficients @ centre)
+
+
 def fit_calibration(
     scores: np.ndarray | list, labels: np.ndarray | list, transform: Transform = "identity"
 ) -> Calibration:
     """Fit the logistic calibration on a calibration split (never on the metric split)."""
     y = np.asarray(labels, dtype=np.int64)
     x = transform_scores(np.asarray(scores, dtype=np.float64), transform)
-    if (y == 1).sum() == 0 or (y == 0).sum() == 0:
-        raise ValueError("calibration needs items of both classes")
-    scale = float(np.std(x)) or 1.0  # optimise on a standardised score, then undo
-    centre = float(np.mean(x))
-    z = (x - centre) / scale
-    sign = np.where(y == 1, 1.0, -1.0)
-    weights = _class_weights(y)
-
-    def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
-        a, b = params
-        margin = sign * (a * z + b)
-        value = float(np.sum(weights * np.logaddexp(0.0, -margin)) + L2 * a * a)
-        g = -weights * sign / (1.0 + np.exp(margin))
-        return value, np.array([np.sum(g * z) + 2 * L2 * a, np.sum(g)])
-
-    result = minimize(loss, np.zeros(2), jac=True, method="L-BFGS-B")
-    a, b = result.x
+    (slope,), intercept = fit_balanced_logistic(x[:, None], y)
     n_real, n_fake = int((y == 0).sum()), int((y == 1).sum())
     return Calibration(
         transform=transform,
-        slope=float(a / scale),
-        intercept=float(b - a * centre / scale),
-        cap=math.log10(min(n_real, n_fake) + 1),
+        slope=float(slope),
+        intercept=intercept,
+        cap=elub_cap(n_real, n_fake),
         n_real=n_real,
         n_fake=n_fake,
     )
+
+
+def elub_cap(n_real: int, n_fake: int) -> float:
+    """Largest |log10 LR| that n items of the smaller class can support."""
+    return math.log10(min(n_real, n_fake) + 1)
 
 
 def min_cllr(scores: np.ndarray | list, labels: np.ndarray | list) -> float:

@@ -1,0 +1,50 @@
+"""Fusion with known answers: redundant detectors are not double-counted."""
+
+import math
+
+import numpy as np
+import pytest
+
+from forensics.model import Verdict
+from forensics.validation.fusion import fit_fusion, state
+
+
+def _gaussian_llr(rng, n, shift):
+    """Calibrated log10 LRs of a detector whose scores are N(+-shift, 1)."""
+    fakes = rng.normal(shift, 1, n)
+    reals = rng.normal(-shift, 1, n)
+    scores = np.concatenate([fakes, reals])
+    return 2 * shift * scores / math.log(10)
+
+
+def test_two_independent_detectors_add_up():
+    rng = np.random.default_rng(0)
+    n = 3000
+    a, b = _gaussian_llr(rng, n, 1.0), _gaussian_llr(rng, n, 1.0)
+    labels = np.concatenate([np.ones(n), np.zeros(n)])
+    model = fit_fusion(["a", "b"], np.column_stack([a, b]), labels)
+    assert model.weights == pytest.approx((1.0, 1.0), abs=0.1)
+    assert model.intercept == pytest.approx(0.0, abs=0.05)
+
+
+def test_a_duplicated_detector_is_not_counted_twice():
+    rng = np.random.default_rng(1)
+    n = 3000
+    a = _gaussian_llr(rng, n, 1.0)
+    labels = np.concatenate([np.ones(n), np.zeros(n)])
+    model = fit_fusion(["a", "copy"], np.column_stack([a, a]), labels)
+    assert sum(model.weights) == pytest.approx(1.0, abs=0.1)
+
+
+def test_statement_uses_only_detectors_that_gave_an_lr():
+    rng = np.random.default_rng(2)
+    n = 500
+    a, b = _gaussian_llr(rng, n, 1.0), _gaussian_llr(rng, n, 1.0)
+    labels = np.concatenate([np.ones(n), np.zeros(n)])
+    model = fit_fusion(["a", "b"], np.column_stack([a, b]), labels)
+    only_a = state(model, {"a": 1.5, "b": None})
+    assert only_a.contributions["b"] == 0.0
+    assert only_a.verdict == Verdict.SUPPORTS_MANIPULATION
+    nothing = state(model, {"a": None, "b": None})
+    assert nothing.log10_lr is None and nothing.verdict == Verdict.INCONCLUSIVE
+    assert state(None, {"a": 1.0}).verdict == Verdict.NOT_VALIDATED
