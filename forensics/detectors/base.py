@@ -40,6 +40,9 @@ class Detector(ABC):
     version: ClassVar[str]  # SemVer: major changes when the meaning of the output changes
     inputs: ClassVar[frozenset[str]]  # subset of {"image", "video"}
     description: ClassVar[str] = ""
+    # True for methods whose signal can only incriminate (a generator's tag): their
+    # absence is no evidence of authenticity, so calibrated LRs are never below 1.
+    one_sided: ClassVar[bool] = False
 
     def __init__(self, config: DetectorConfig | None = None) -> None:
         self.config = config if config is not None else self.default_config()
@@ -146,6 +149,8 @@ class Detector(ABC):
                 artifacts=artifacts, reason=f"{reason} (method not validated: no likelihood ratio)",
             )
         log10_lr = record.calibration.log10_lr(score)
+        if self.one_sided:
+            log10_lr = max(log10_lr, 0.0)
         if log10_lr >= SUPPORT_THRESHOLD_LOG10:
             verdict = Verdict.SUPPORTS_MANIPULATION
         elif log10_lr <= -SUPPORT_THRESHOLD_LOG10:

@@ -204,6 +204,7 @@ class MetadataDetector(Detector):
         "DigitalSourceType), C2PA manifests and their validation, editing traces, video container tags."
     )
     config: MetadataConfig
+    one_sided: ClassVar[bool] = True  # a missing generator tag proves nothing
 
     def __init__(
         self,
@@ -282,14 +283,25 @@ class MetadataDetector(Detector):
         if truncated:
             details["truncated"] = truncated
         generator = signal.kind is SignalKind.GENERATOR
+        if generator and self.validation is not None:
+            # Calibrated: the LR of "a generator tag is present" measured on labelled files.
+            return self.scored(evidence, score=1.0, reason=signal.reason, details=details)
         return self.finding(
             evidence,
-            # Not yet calibrated: no likelihood ratio, but a generator's own tag is strong evidence.
+            # Without a validation record there is no likelihood ratio, but a generator's own
+            # tag is strong evidence; every other signal says nothing about deepfakery itself.
             verdict=Verdict.SUPPORTS_MANIPULATION if generator else Verdict.INCONCLUSIVE,
             reason=signal.reason,
             score=1.0 if generator else None,
             details=details,
         )
+
+    def validation_score(self, findings: Sequence[Finding]) -> float | None:
+        """1 when a generator signal was found, 0 otherwise (a file whose metadata was read
+        but carries no generator tag is a valid "no" for validation); None for errors."""
+        if any(f.verdict == Verdict.ERROR for f in findings):
+            return None
+        return 1.0 if any(f.score == 1.0 for f in findings) else 0.0
 
     def _no_signal(self, evidence: EvidenceInput) -> Finding:
         return self.finding(

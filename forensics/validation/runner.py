@@ -54,10 +54,11 @@ def score_items(
             sha = sha256_file(handle)
         inputs.append(EvidenceInput(item.path, sha, sniff_media_type(item.path), item.path.name))
     by_path = {evidence.path: evidence for evidence in inputs}
+    item_of = {item.path: item for item in items}
     scored: dict[Any, ScoredItem] = {}
     with detector:
         for evidence, findings in detector.run_batch(inputs):
-            item = next(i for i in items if i.path == evidence.path)
+            item = item_of[evidence.path]
             if on_item is not None:
                 on_item(item)
             score = detector.validation_score(findings)
@@ -140,6 +141,8 @@ def validate(
     calibration: Calibration = fit_calibration(cal_scores, cal_labels, transform)
     metric_scores, metric_labels = arrays(metric_items)
     log10_lr = calibration.log10_lrs(metric_scores)
+    if detector.one_sided:  # as the detector reports: no LR below 1
+        log10_lr = np.maximum(log10_lr, 0.0)
     metrics = metric_report(log10_lr, metric_scores, metric_labels)
     record = ValidationRecord(
         detector=detector.name,
@@ -151,6 +154,7 @@ def validate(
             "manifest_digest": labelled.digest,
             "items": labelled.counts,
             "unscored": sum(1 for s in scored if s.score is None),
+            "one_sided": detector.one_sided,
             "calibration_split": {"real": int((cal_labels == 0).sum()), "fake": int((cal_labels == 1).sum())},
             "metric_split": {"real": metrics["n_real"], "fake": metrics["n_fake"]},
             "split_rule": f"by group, SHA-256 order, {calibration_share:.0%} of groups per "
