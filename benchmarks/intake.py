@@ -13,7 +13,6 @@ import argparse
 import hashlib
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -98,7 +97,6 @@ def chain_benchmark(events: int, work: Path) -> None:
     from sqlalchemy import insert
 
     from forensics.audit.chain import make_link, verify_events
-    from forensics.canonical import ZERO_DIGEST
     from forensics.storage.engine import open_database
     from forensics.storage.repository import Repository
     from forensics.storage.tables import CustodyEventRow

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Set everything up, then run a demo case end to end on SQLite: open a case, acquire
-# sample media, run every detector, list the findings and the custody log, and verify
-# the case. Everything lands in ./casefiles (git-ignored).
+# sample media, run every detector, list the findings and the custody log, verify the
+# case, then sign a court report with the demo examiner's key and verify the report.
+# Everything lands in ./casefiles (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source .venv/bin/activate
 
 export FORENSICS_EXAMINER=${FORENSICS_EXAMINER:-"Demo Examiner"}
+# Demo only: a real examiner types the key's passphrase at the prompt instead.
+export FORENSICS_KEY_PASSPHRASE=${FORENSICS_KEY_PASSPHRASE:-"demo passphrase, not for casework"}
+KEY="casefiles/keys/demo-examiner.key.pem"
 CASE="DEMO-$(date -u +%Y%m%d-%H%M%S)"
 MEDIA=$(mktemp -d)
 trap 'rm -rf "$MEDIA"' EXIT
@@ -26,4 +30,14 @@ echo "==> forensics custody $CASE"
 forensics custody "$CASE"
 echo "==> forensics verify $CASE"
 forensics verify "$CASE"
-echo "==> demo case $CASE complete; its files are in casefiles/$CASE"
+if [[ ! -f $KEY ]]; then
+    echo "==> forensics keys create (the demo examiner's signing key)"
+    forensics keys create --examiner "Demo Examiner" --organization "Demo Forensic Lab"
+fi
+REPORT="casefiles/$CASE/reports/$CASE-report.pdf"
+echo "==> forensics report $CASE --sign $KEY"
+forensics report "$CASE" --sign "$KEY" --out "$REPORT" --scope "Is the portrait photograph authentic?" \
+    --question "Was any of the acquired media generated or manipulated by AI?"
+echo "==> forensics verify --report $REPORT --case $CASE"
+forensics verify --report "$REPORT" --case "$CASE"
+echo "==> demo case $CASE complete: signed report $REPORT"

@@ -8,7 +8,9 @@ from typing import Optional
 import typer
 
 from forensics import __version__
-from forensics.cli import acquire, analyze, case, custody, db, verify
+from forensics.cli import (
+    acquire, analyze, case, custody, db, keys, report, train, train_cnn, validate, verify,
+)
 from forensics.cli.state import State
 from forensics.settings import ENV_DB_URL, ENV_HOME, Settings
 
@@ -54,18 +56,11 @@ app.command("verify")(verify.verify)
 app.command("analyze")(analyze.analyze)
 app.command("findings")(analyze.findings)
 app.command("detectors")(analyze.detectors)
-
-
-def _mount_optional() -> None:
-    """Command groups contributed by later modules (training) when present."""
-    try:
-        from forensics.cli import train
-    except ImportError:
-        return
-    app.add_typer(train.app, name="train")
-
-
-_mount_optional()
+app.add_typer(keys.app, name="keys")
+app.command("report")(report.report)
+app.command("validate")(validate.validate)
+train.app.command("cnn")(train_cnn.cnn)
+app.add_typer(train.app, name="train")
 
 
 def main() -> None:

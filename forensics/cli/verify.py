@@ -1,6 +1,10 @@
-"""`forensics verify`: re-hash evidence, recompute findings and the custody chain."""
+"""`forensics verify`: re-hash evidence, recompute findings and the custody chain; or
+verify a report PDF (signature, embedded case data, and against the case database)."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -14,11 +18,24 @@ from forensics.audit.verify import verify_case
 @handle_errors
 def verify(
     ctx: typer.Context,
-    case: str = typer.Argument(..., help="Case number."),
+    case: Optional[str] = typer.Argument(None, help="Case number (optional with --report)."),
+    report: Optional[Path] = typer.Option(
+        None, "--report", help="Verify this report PDF instead: its signature, its embedded "
+        "case data and, with a case, the case database."),
+    report_case: Optional[str] = typer.Option(
+        None, "--case", help="With --report: the case to compare the report with "
+        "[default: CASE; without either, the PDF alone is checked]."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Verify a case. Exit 0 only when every stored file matches its SHA-256, every
-    finding its digest, and the custody chain holds; else name the first failure."""
+    finding its digest, and the custody chain holds; else name the first failure.
+    With --report FILE.pdf: exit 0 only when the signature is intact and covers the
+    whole file and the embedded data matches the case database (when a case is given)."""
+    if report is not None:
+        _verify_report(ctx, report, report_case or case, as_json)
+        return
+    if case is None:
+        raise typer.BadParameter("give a CASE to verify, or --report FILE.pdf", param_hint="CASE")
     app_state = state(ctx)
     with byte_progress(enabled=not as_json) as bar:
         task = bar.add_task("verifying", total=None)
@@ -43,5 +60,49 @@ def verify(
         for problem in result.problems[1:]:
             stderr.print(f"  also: {problem.kind} {problem.subject}: {problem.message}",
                          highlight=False)
+    if not result.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _verify_report(ctx: typer.Context, path: Path, case: Optional[str], as_json: bool) -> None:
+    from reports.verify import (
+        verify_report,  # pyHanko loads only when a report is verified
+    )
+
+    repository = state(ctx).repository if case is not None else None
+    result = verify_report(path, repository, case)
+    if as_json:
+        emit_json(result.as_json())
+    else:
+        for sig in result.signatures:
+            cert = sig.certificate
+            if cert.self_signed:
+                trust = "self-signed: trust rests on this fingerprint"
+            else:
+                trust = f"issued by {cert.issuer}"
+            if sig.registered_to:
+                trust += f"; registered for examiner {sig.registered_to!r} in this database"
+            typer.echo(f"signature {sig.field_name}: intact={sig.intact} valid={sig.valid} "
+                       f"coverage={sig.coverage} ({sig.subfilter}, {sig.md_algorithm})\n"
+                       f"  certificate {cert.subject}, SHA-256 {cert.fingerprint_sha256}\n"
+                       f"  {trust}")
+        if result.report_id:
+            head = result.chain_head or (0, "")
+            typer.echo(f"report {result.report_id}, case {result.case_number}: "
+                       f"{result.evidence_checked} evidence items, {result.findings_checked} "
+                       f"findings; chain head seq {head[0]} {head[1]}")
+        if result.ok:
+            compared = ("evidence hashes, findings and chain head match the case database"
+                        if result.database_checked
+                        else "not compared with a case database (give --case CASE)")
+            typer.echo(f"report {path}: OK - {compared}")
+        else:
+            first = result.first_failure
+            assert first is not None
+            stderr.print(f"[bold red]FAILED[/] report {path}: {first.kind} {first.subject}: "
+                         f"{first.message}", highlight=False)
+            for problem in result.problems[1:]:
+                stderr.print(f"  also: {problem.kind} {problem.subject}: {problem.message}",
+                             highlight=False)
     if not result.ok:
         raise typer.Exit(EXIT_FAILED)

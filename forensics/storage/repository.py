@@ -9,9 +9,9 @@ half-recorded.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -24,12 +24,25 @@ from forensics.audit.chain import make_link
 from forensics.canonical import ZERO_DIGEST, canonical_json
 from forensics.errors import CaseError, ConfigurationError
 from forensics.model import Case, CustodyEvent, EvidenceItem, Finding
+from forensics.validation.record import ValidationRecord
+from forensics.errors import SigningError
+from forensics.storage.records import (
+    Acquisition,
+    ExaminerCertificate,
+    StoredFinding,
+    _to_case,
+    _to_certificate,
+    _to_event,
+    _to_evidence,
+)
 from forensics.storage.tables import (
     CaseRow,
     CustodyEventRow,
     EvidenceRow,
+    ExaminerCertificateRow,
     ExaminerRow,
     FindingRow,
+    ValidationRecordRow,
 )
 
 CASE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -57,84 +70,6 @@ def check_examiner(name: str | None) -> str:
             "use --examiner NAME or set FORENSICS_EXAMINER"
         )
     return name.strip()
-
-
-@dataclass(frozen=True)
-class Acquisition:
-    """What intake measured about one file, ready to be recorded."""
-
-    sha256: str
-    sha1: str
-    md5: str
-    size: int
-    media_type: str
-    original_name: str
-    original_path: str
-
-
-@dataclass(frozen=True)
-class StoredFinding:
-    """A finding as stored: its digest, canonical body and when it was first recorded."""
-
-    digest: str  #: SHA-256 of body
-    body: str  #: canonical JSON of the finding without its digest
-    evidence_sha256: str
-    evidence_label: str
-    detector: str
-    detector_version: str
-    verdict: str
-    recorded_at: datetime
-
-    def as_json(self) -> dict[str, Any]:
-        import json
-
-        out = json.loads(self.body)
-        out["digest"] = self.digest
-        return out
-
-
-def _to_case(row: CaseRow, created_by: str) -> Case:
-    return Case(
-        number=row.number,
-        title=row.title,
-        description=row.description,
-        requested_by=row.requested_by,
-        status=row.status,
-        created_at=row.created_at,
-        created_by=created_by,
-    )
-
-
-def _to_evidence(row: EvidenceRow, case_number: str, acquired_by: str) -> EvidenceItem:
-    return EvidenceItem(
-        case_number=case_number,
-        item_no=row.item_no,
-        sha256=row.sha256,
-        sha1=row.sha1,
-        md5=row.md5,
-        size=row.size,
-        media_type=row.media_type,
-        original_name=row.original_name,
-        original_path=row.original_path,
-        acquired_at=row.acquired_at,
-        acquired_by=acquired_by,
-        note=row.note,
-    )
-
-
-def _to_event(row: CustodyEventRow, case_number: str) -> CustodyEvent:
-    return CustodyEvent(
-        case_number=case_number,
-        seq=row.seq,
-        time=row.time,
-        examiner=row.examiner,
-        action=row.action,
-        subject_digest=row.subject_digest,
-        payload_digest=row.payload_digest,
-        payload=row.payload,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
 
 
 class Repository:
@@ -508,8 +443,7 @@ class Repository:
             ).one_or_none()
             return (head[0], head[1]) if head else (0, ZERO_DIGEST)
 
-    # -- examiner certificates --------------------------------------------------------
-    # (Appended section: certificates only; private keys never reach the database.)
+    # -- examiner certificates (private keys never reach the database) ---------------
 
     def record_certificate(
         self, examiner: str, *, fingerprint_sha256: str, subject: str, certificate_pem: str
@@ -567,40 +501,33 @@ class Repository:
             ).one_or_none()
             return None if found is None else _to_certificate(found[0], found[1])
 
+    # -- validation records -----------------------------------------------------------
 
-# -- examiner certificates --------------------------------------------------------------
-# Module-level names used by the section above (resolved at call time, so they may
-# follow the class).
+    def record_validation(self, record: ValidationRecord) -> bool:
+        """Keep a detector's validation record; returns False when it is already stored."""
 
-from forensics.errors import SigningError  # noqa: E402
-from forensics.model.records import format_time  # noqa: E402
-from forensics.storage.tables import ExaminerCertificateRow  # noqa: E402
+        def work(session: Session) -> bool:
+            if session.scalars(
+                select(ValidationRecordRow.id).where(ValidationRecordRow.digest == record.digest)
+            ).first():
+                return False
+            session.add(ValidationRecordRow(
+                digest=record.digest,
+                detector=record.detector,
+                detector_version=record.detector_version,
+                weights_digest=record.weights_digest,
+                data_digest=record.data["manifest_digest"],
+                body=canonical_json(record.as_json()),
+                recorded_at=utcnow(),
+            ))
+            return True
 
+        return self._write(work)
 
-@dataclass(frozen=True)
-class ExaminerCertificate:
-    """A registered signing certificate of an examiner."""
-
-    examiner: str  #: examiner name
-    fingerprint_sha256: str  #: hex SHA-256 of the DER certificate
-    subject: str  #: RFC 4514 subject
-    certificate_pem: str  #: the certificate, PEM
-    created_at: datetime  #: when it was registered (naive UTC)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "examiner": self.examiner,
-            "fingerprint_sha256": self.fingerprint_sha256,
-            "subject": self.subject,
-            "created_at": format_time(self.created_at),
-        }
-
-
-def _to_certificate(row: ExaminerCertificateRow, examiner: str) -> ExaminerCertificate:
-    return ExaminerCertificate(
-        examiner=examiner,
-        fingerprint_sha256=row.fingerprint_sha256,
-        subject=row.subject,
-        certificate_pem=row.certificate_pem,
-        created_at=row.created_at,
-    )
+    def list_validations(self, detector: str | None = None) -> list[ValidationRecord]:
+        """Stored validation records, newest first (optionally of one detector)."""
+        query = select(ValidationRecordRow.body).order_by(ValidationRecordRow.id.desc())
+        if detector is not None:
+            query = query.where(ValidationRecordRow.detector == detector)
+        with Session(self.engine) as session:
+            return [ValidationRecord.from_json(json.loads(body)) for body in session.scalars(query)]

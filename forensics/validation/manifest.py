@@ -77,7 +77,7 @@ def read_manifest(
                 continue
             path = root / row[path_column]
             group = row.get(group_column, "") if group_column else ""
-            items.append(LabelledFile(path, label, group or str(path)))
+            items.append(LabelledFile(path, label, group or row[path_column]))
     if not items:
         raise ForensicsError(f"{manifest}: no rows labelled real or fake were selected")
     return _finish(manifest.name, items, root)
@@ -85,8 +85,10 @@ def read_manifest(
 
 def read_folders(real: Path, fake: Path) -> LabelledSet:
     """Every file under ``real`` (label 0) and ``fake`` (label 1); each file its own group."""
+    # Groups are paths relative to each folder's parent, so the split is the same on
+    # every machine that holds the same files.
     items = [
-        LabelledFile(path, label, str(path))
+        LabelledFile(path, label, str(path.relative_to(folder.parent)))
         for folder, label in ((real, 0), (fake, 1))
         for path in sorted(folder.rglob("*"))
         if path.is_file() and not path.name.startswith(".")

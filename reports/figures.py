@@ -1,0 +1,315 @@
+"""Figures for finding artifacts, chosen by artifact name, then media type.
+
+A detector adds no report code: PNG/JPEG artifacts (heatmaps) are embedded as
+images, JSON artifacts holding numeric series (spectra, EAR time series, score
+timelines) are drawn as line plots, and anything else gets a short note. A renderer
+registered for an artifact name (``register_figure(name=...)``) only adds what the
+data cannot say, such as axis labels.
+
+Plots are drawn for print and grayscale: black and grays, told apart by dash pattern.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reportlab.graphics.shapes import Drawing, Group, Line, PolyLine, String
+from reportlab.lib import colors
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Flowable, Image, Paragraph, Table
+
+from reports.model import ArtifactEntry
+from reports.styles import STYLES, mono, safe
+
+Renderer = Callable[[ArtifactEntry, float], "Flowable | None"]
+"""(artifact, available width in points) -> a figure, or None to let the next renderer try."""
+
+_BY_NAME: dict[str, Renderer] = {}
+_BY_TYPE: dict[str, Renderer] = {}
+
+MAX_POINTS = 200  # a 480 pt wide print figure needs no more; more only slows rendering
+PLOT_HEIGHT = 150.0
+MAX_IMAGE_HEIGHT = 180.0
+X_KEYS = ("x", "t", "time", "time_s", "seconds", "timestamp", "frame", "frames", "frame_index",
+          "frequency", "freq", "radius", "bin", "index")
+STROKES: tuple[tuple[colors.Color, tuple[float, ...] | None], ...] = (
+    (colors.black, None),
+    (colors.Color(0.35, 0.35, 0.35), (4, 2)),
+    (colors.Color(0.15, 0.15, 0.15), (1, 1.5)),
+    (colors.Color(0.5, 0.5, 0.5), (6, 2, 1, 2)),
+)
+THRESHOLD_DASH = (2, 2)
+AXIS_NAMES = {"time_s": "time (s)", "seconds": "time (s)", "t": "time (s)",
+              "frequency_cycles_per_pixel": "frequency (cycles/pixel)"}
+
+
+def register_figure(*, name: str | None = None, media_type: str | None = None
+                    ) -> Callable[[Renderer], Renderer]:
+    """Register a renderer for an artifact name or a media type (one of the two)."""
+    if (name is None) == (media_type is None):
+        raise ValueError("register a figure renderer for a name or for a media type")
+
+    def decorate(renderer: Renderer) -> Renderer:
+        table, key = (_BY_NAME, name) if name is not None else (_BY_TYPE, media_type)
+        assert key is not None
+        if key in table:
+            raise ValueError(f"a figure renderer for {key!r} is already registered")
+        table[key] = renderer
+        return renderer
+
+    return decorate
+
+
+def render_artifact(artifact: ArtifactEntry, width: float) -> Flowable:
+    """The figure for one artifact: by name, then by media type, then a note."""
+    if artifact.data is None:
+        return _note(artifact, f"not shown: {artifact.problem}")
+    for renderer in (_BY_NAME.get(artifact.name), _BY_TYPE.get(artifact.media_type)):
+        if renderer is not None:
+            figure = renderer(artifact, width)
+            if figure is not None:
+                return figure
+    return _note(artifact, "not drawn: no figure renderer for this content; the artifact "
+                           "is identified by its SHA-256 in the case's artifact store")
+
+
+def _note(artifact: ArtifactEntry, text: str) -> Paragraph:
+    return Paragraph(f"Artifact <b>{safe(artifact.name)}</b> ({safe(artifact.media_type)}, "
+                     f"SHA-256 {mono(artifact.sha256)}): {safe(text)}", STYLES["Caption"])
+
+
+# -- images -----------------------------------------------------------------------------
+
+
+def _image(artifact: ArtifactEntry, width: float) -> Flowable | None:
+    assert artifact.data is not None
+    try:
+        pixels_w, pixels_h = ImageReader(io.BytesIO(artifact.data)).getSize()
+    except (OSError, ValueError):
+        return None
+    scale = min(width * 0.8 / pixels_w, MAX_IMAGE_HEIGHT / pixels_h)
+    return Image(io.BytesIO(artifact.data), width=pixels_w * scale, height=pixels_h * scale)
+
+
+register_figure(media_type="image/png")(_image)
+register_figure(media_type="image/jpeg")(_image)
+
+
+# -- numeric series ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    points: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class SeriesPlot:
+    """Line series read from a JSON artifact, with axis labels and reference levels."""
+
+    series: tuple[Series, ...]
+    x_label: str = ""
+    y_label: str = ""
+    thresholds: tuple[tuple[str, float], ...] = ()
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _numeric_list(value: Any) -> bool:
+    """A list of numbers (None allowed for gaps) with at least two numbers."""
+    return (isinstance(value, list) and sum(_number(v) for v in value) >= 2
+            and all(v is None or _number(v) for v in value))
+
+
+def parse_series(value: Any) -> SeriesPlot | None:
+    """Series from common JSON shapes, or None when ``value`` holds no numeric series.
+
+    Shapes: [y...]; [[x, y]...]; [{col: n}...]; {col: [n...], ...} with an optional x
+    column (``X_KEYS``), nested one level ({"left": {"ear": [...]}}), optional
+    "x_label"/"y_label", and scalar "*threshold*" entries drawn as reference lines.
+    """
+    if _numeric_list(value):
+        return SeriesPlot((_pair_up("value", range(len(value)), value),), x_label="index")
+    if isinstance(value, list) and len(value) >= 2:
+        if all(isinstance(v, list) and len(v) == 2 and _number(v[0]) and _number(v[1]) for v in value):
+            return SeriesPlot((Series("value", tuple((float(x), float(y)) for x, y in value)),))
+        if all(isinstance(v, dict) for v in value):
+            keys = [k for k in value[0] if all(_number(row.get(k)) for row in value)]
+            return parse_series({k: [row[k] for row in value] for k in keys})
+        return None
+    if not isinstance(value, dict):
+        return None
+    columns: dict[str, list[Any]] = {}
+    for key, v in value.items():
+        if _numeric_list(v):
+            columns[key] = v
+        elif isinstance(v, dict):
+            columns.update({f"{key}.{k}": c for k, c in v.items() if _numeric_list(c)})
+    if not columns:
+        return None
+    # x: the first column named like an axis ("frame", "time_s", "frequency_cycles_per_pixel")
+    x_like = [k for k in columns if _x_rank(k) is not None]
+    x_key = min(x_like, key=_x_rank) if x_like else None  # type: ignore[arg-type]
+    length = len(columns[x_key]) if x_key else max(len(c) for c in columns.values())
+    xs = columns[x_key] if x_key else list(range(length))
+    series = tuple(_pair_up(k, xs, c) for k, c in columns.items()
+                   if k not in x_like and len(c) == length)
+    if not series:
+        return None
+    thresholds = tuple((k, float(v)) for k, v in value.items()
+                       if "threshold" in k.lower() and _number(v))
+    return SeriesPlot(
+        series=series,
+        x_label=str(value.get("x_label") or AXIS_NAMES.get(x_key or "", x_key) or "index"),
+        y_label=str(value.get("y_label") or (series[0].label if len(series) == 1 else "")),
+        thresholds=thresholds,
+    )
+
+
+def _x_rank(key: str) -> int | None:
+    """Where ``key`` stands in ``X_KEYS`` (as a name or a name prefix), None if not an axis."""
+    lowered = key.lower()
+    return next((i for i, x in enumerate(X_KEYS) if lowered == x or lowered.startswith(f"{x}_")),
+                None)
+
+
+def _pair_up(label: str, xs: Any, ys: list[Any]) -> Series:
+    points = [(float(x), float(y)) for x, y in zip(xs, ys) if _number(x) and _number(y)]
+    step = max(1, math.ceil(len(points) / MAX_POINTS))
+    return Series(label, tuple(points[::step]))
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About ``count`` round tick values (1, 2, 2.5, 5 x 10^k steps) spanning [low, high]."""
+    if high <= low:
+        low, high = low - 1.0, high + 1.0
+    raw = (high - low) / count
+    base = 10 ** math.floor(math.log10(raw))
+    step = next(base * m for m in (1, 2, 2.5, 5, 10) if base * m >= raw)
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    return [round(i * step, 12) for i in range(first, last + 1)]
+
+
+def line_plot(plot: SeriesPlot, width: float, height: float = PLOT_HEIGHT) -> Drawing:
+    """A grayscale line plot with axes, ticks, axis titles and, where needed, a legend.
+
+    Drawn with plain shapes: reportlab's LinePlot widget costs ten times as much, which
+    a report with hundreds of figures feels.
+    """
+    labels = [s.label for s in plot.series] + [f"{n} = {v:g}" for n, v in plot.thresholds]
+    legend_rows = len(labels) if len(plot.series) > 1 or plot.thresholds else 0
+    drawing = Drawing(width, height + 11 * legend_rows)
+    left, bottom = 48.0, 28.0
+    plot_w, plot_h = width - left - 12, height - bottom - 12
+    xs = [x for s in plot.series for x, _ in s.points]
+    ys = [y for s in plot.series for _, y in s.points] + [v for _, v in plot.thresholds]
+    x_ticks, y_ticks = nice_ticks(min(xs), max(xs)), nice_ticks(min(ys), max(ys))
+    x0, x1, y0, y1 = x_ticks[0], x_ticks[-1], y_ticks[0], y_ticks[-1]
+
+    def px(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * plot_w
+
+    def py(y: float) -> float:
+        return bottom + (y - y0) / (y1 - y0) * plot_h
+
+    axis = {"strokeColor": colors.black, "strokeWidth": 0.5}
+    text = {"fontName": "Helvetica", "fontSize": 6.5}
+    drawing.add(Line(left, bottom, left + plot_w, bottom, **axis))
+    drawing.add(Line(left, bottom, left, bottom + plot_h, **axis))
+    for x in x_ticks:
+        drawing.add(Line(px(x), bottom, px(x), bottom - 3, **axis))
+        drawing.add(String(px(x), bottom - 11, _tick(x), textAnchor="middle", **text))
+    for y in y_ticks:
+        drawing.add(Line(left, py(y), left - 3, py(y), **axis))
+        drawing.add(String(left - 5, py(y) - 2, _tick(y), textAnchor="end", **text))
+    for i, series in enumerate(plot.series):
+        colour, dash = STROKES[i % len(STROKES)]
+        points = [c for x, y in series.points for c in (px(x), py(y))]
+        drawing.add(PolyLine(points, strokeColor=colour, strokeWidth=1.0, strokeDashArray=dash))
+    for _, level in plot.thresholds:
+        drawing.add(Line(left, py(level), left + plot_w, py(level), strokeColor=colors.black,
+                         strokeWidth=0.6, strokeDashArray=THRESHOLD_DASH))
+    drawing.add(String(left + plot_w / 2, 2, plot.x_label[:80], textAnchor="middle",
+                       fontName="Helvetica", fontSize=7))
+    y_title = Group(String(0, 0, plot.y_label[:60], textAnchor="middle", fontName="Helvetica",
+                           fontSize=7))
+    y_title.transform = (0, 1, -1, 0, 8, bottom + plot_h / 2)  # rotated 90 degrees
+    drawing.add(y_title)
+    for row, label in enumerate(labels[:legend_rows]):
+        y = height + 11 * (legend_rows - row) - 6
+        colour, dash = (STROKES[row % len(STROKES)] if row < len(plot.series)
+                        else (colors.black, THRESHOLD_DASH))
+        drawing.add(Line(left, y + 2, left + 22, y + 2, strokeColor=colour, strokeWidth=1,
+                         strokeDashArray=dash))
+        drawing.add(String(left + 28, y, label[:90], fontName="Helvetica", fontSize=7))
+    return drawing
+
+
+def _tick(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _json_plot(artifact: ArtifactEntry, width: float, *, x_label: str = "",
+               y_label: str = "") -> Flowable | None:
+    assert artifact.data is not None
+    try:
+        plot = parse_series(json.loads(artifact.data.decode("utf-8")))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if plot is None:
+        return None
+    if x_label or y_label:
+        plot = SeriesPlot(plot.series, x_label or plot.x_label, y_label or plot.y_label,
+                          plot.thresholds)
+    return line_plot(plot, width)
+
+
+register_figure(media_type="application/json")(_json_plot)
+
+# Axis labels for the artifacts the suite's detectors write (the data has the numbers).
+KNOWN_SERIES: Mapping[str, tuple[str, str]] = {
+    "radial_spectrum": ("spatial frequency (cycles/pixel)", "azimuthal mean power (dB)"),
+    "ear_timeseries": ("", "eye aspect ratio (EAR)"),
+    "score_timeline": ("", "score"),
+}
+for _name, (_x, _y) in KNOWN_SERIES.items():
+    register_figure(name=_name)(functools.partial(_json_plot, x_label=_x, y_label=_y))
+
+
+# -- validation plots -------------------------------------------------------------------
+
+
+def validation_figures(plots: Mapping[str, Any], width: float) -> Flowable | None:
+    """ROC curve and Tippett plot of a validation record side by side (None when absent)."""
+    half = width / 2 - 4
+    drawn: list[Flowable] = []
+    roc = plots.get("roc") or {}
+    if _numeric_list(roc.get("fpr")) and _numeric_list(roc.get("tpr")):
+        drawn.append(line_plot(SeriesPlot((_pair_up("ROC", roc["fpr"], roc["tpr"]),),
+                                          "false positive rate", "true positive rate"), half))
+    tippett = plots.get("tippett") or {}
+    series = tuple(_tippett(label, tippett.get(key)) for key, label in
+                   (("real", "authentic"), ("fake", "manipulated")) if _numeric_list(tippett.get(key)))
+    if series:
+        drawn.append(line_plot(SeriesPlot(series, "log10 LR", "proportion of LRs >= x"), half))
+    if not drawn:
+        return None
+    table = Table([drawn], colWidths=[half + 4] * len(drawn))
+    table.setStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])
+    return table
+
+
+def _tippett(label: str, values: list[float]) -> Series:
+    """Proportion of a class's log10 LRs at or above each value (a Tippett curve)."""
+    ordered = sorted(v for v in values if _number(v))
+    n = len(ordered)
+    return _pair_up(label, ordered, [(n - i) / n for i in range(n)])

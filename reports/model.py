@@ -1,0 +1,396 @@
+"""What a report says, as frozen data read from the case database at report time.
+
+``build_report_content`` is the only place that reads the repository for a report;
+rendering (``reports.render``) and the embedded case data (``reports.embedded``) are
+pure functions of the ``ReportContent`` it returns. Findings of any detector appear
+without code here: their verdict, likelihood ratio, details and artifacts are data.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from forensics import __version__
+from forensics.audit.verify import Problem, verify_case
+from forensics.canonical import sha256_hex
+from forensics.evidence.store import CaseStore
+from forensics.keys import CertificateInfo
+from forensics.model import Case, CustodyEvent, EvidenceItem
+from forensics.model.records import format_time
+from forensics.storage.repository import Repository, StoredFinding, check_examiner
+from forensics.validation.record import ValidationRecord, shipped_record
+
+TOOL_NAME = "deepfake-forensics"
+# The detector whose finding, when present for an item, is the combined statement over
+# all methods (DESIGN.md: "fusion for the combined statement"). Until it exists the
+# summary says so in plain sight.
+COMBINED_DETECTOR = "fusion"
+DEFAULT_QUESTION = (
+    "Do the examined files bear traces of synthetic generation or manipulation, and how "
+    "strongly do the findings support that proposition against the alternative that they "
+    "are unaltered recordings?"
+)
+
+
+@dataclass(frozen=True)
+class EvidenceEntry:
+    """One evidence item and its re-verification at report time."""
+
+    item: EvidenceItem
+    reverified: bool  #: the stored file was re-hashed now and matched its SHA-256
+    problem: str  #: why not, empty when reverified
+
+
+@dataclass(frozen=True)
+class ArtifactEntry:
+    """An artifact referenced by a finding, read back from the case's store."""
+
+    name: str  #: e.g. "radial_spectrum", "heatmap"
+    media_type: str  #: e.g. "application/json", "image/png"
+    sha256: str  #: recorded SHA-256
+    data: bytes | None = field(repr=False)  #: content; None when missing or altered
+    problem: str  #: why ``data`` is None, empty otherwise
+
+
+@dataclass(frozen=True)
+class FindingEntry:
+    """A stored finding as the report shows it."""
+
+    digest: str  #: SHA-256 of the finding's canonical JSON
+    evidence_label: str  #: "E1", ...
+    evidence_sha256: str
+    detector: str
+    detector_version: str
+    config_digest: str
+    weights_digest: str | None
+    score: float | None
+    log10_lr: float | None
+    verbal: str | None
+    verdict: str  #: a ``Verdict`` value
+    reason: str
+    details: Mapping[str, Any]  #: plain JSON values
+    artifacts: tuple[ArtifactEntry, ...]
+    record: Mapping[str, Any]  #: the finding's JSON with its digest, as embedded
+
+    @property
+    def conclusion(self) -> str:
+        """The finding in words a court reads: the verbal LR scale, or why there is none."""
+        if self.log10_lr is not None:
+            verbal = self.verbal or "no verbal expression recorded"
+            return f"{verbal} (log10 LR = {self.log10_lr:+.2f})"
+        if self.verdict == "error":
+            return f"could not be analysed: {self.reason}"
+        if self.verdict in ("inconclusive", "not_validated"):
+            return f"{self.verdict.replace('_', ' ')}: {self.reason}"
+        # a directional verdict without a calibrated LR (e.g. a generator's own tag)
+        direction = self.verdict.replace("_", " ")
+        return f"{direction}, not validated (no likelihood ratio): {self.reason}"
+
+
+@dataclass(frozen=True)
+class MethodEntry:
+    """One detector version as used in this case, with its validation record."""
+
+    name: str
+    version: str
+    config_digest: str
+    weights_digest: str | None
+    description: str  #: from the registry
+    validation: tuple[tuple[str, str], ...]  #: (label, value) rows; empty = not validated
+    validation_digest: str | None  #: SHA-256 of the validation record, None = not validated
+    validation_plots: Mapping[str, Any]  #: ROC points and Tippett data of the record
+    findings: int  #: how many findings in this report came from it
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    """The conclusions about one evidence item."""
+
+    label: str
+    original_name: str
+    conclusions: tuple[tuple[str, str], ...]  #: (detector name+version, conclusion)
+    combined: str  #: the combined statement, or why there is none
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything the report shows, fixed at one moment."""
+
+    report_id: str
+    generated_at: str  #: ISO 8601 UTC, as hashed elsewhere
+    tool_version: str
+    case: Case
+    examiner: str
+    requested_by: str
+    scope: str
+    questions: tuple[str, ...]
+    evidence: tuple[EvidenceEntry, ...]
+    findings: tuple[FindingEntry, ...]
+    methods: tuple[MethodEntry, ...]
+    summaries: tuple[ItemSummary, ...]
+    events: tuple[CustodyEvent, ...]
+    chain_head: tuple[int, str]  #: (seq, hash) of the last event covered by the report
+    verification_problems: tuple[Problem, ...]  #: `forensics verify CASE` at report time
+    limitations: tuple[str, ...]
+    signer: CertificateInfo | None  #: who will sign; None for an unsigned draft
+
+    @property
+    def signed(self) -> bool:
+        return self.signer is not None
+
+    def findings_for(self, label: str) -> list[FindingEntry]:
+        return [f for f in self.findings if f.evidence_label == label]
+
+
+# -- validation records -----------------------------------------------------------------
+
+ValidationSource = Callable[[str, str, str, "str | None"], "ValidationRecord | None"]
+"""(detector, version, config digest, weights digest) -> the record that validated exactly
+that build, or None. A case database's records can be offered the same way."""
+
+
+def shipped_validation(name: str, version: str, config_digest: str,
+                       weights_digest: str | None) -> ValidationRecord | None:
+    """The record shipped with the suite, when it applies to the build that made the findings."""
+    record = shipped_record(name)
+    if record is None or not record.applies_to(name, version, config_digest, weights_digest):
+        return None
+    return record
+
+
+def _registered_description(name: str) -> str:
+    # imported here: the registry loads every detector module (and their models)
+    from forensics.detectors.registry import available
+
+    try:
+        detector = available().get(name)
+    except ImportError as exc:  # a detector module of this installation does not import
+        return f"(the detector registry could not be loaded: {exc})"
+    return "(not registered in this installation)" if detector is None else detector.description
+
+
+def _interval(value: Any) -> str:
+    if isinstance(value, Mapping) and "estimate" in value:
+        return f"{value['estimate']:.3f} (95% CI {value.get('low', 0):.3f}-{value.get('high', 0):.3f})"
+    if isinstance(value, Mapping) and "rate" in value:
+        return (f"{value['rate']:.3f} ({value.get('errors')}/{value.get('n')}; 95% CI "
+                f"{value.get('low', 0):.3f}-{value.get('high', 1):.3f})")
+    return f"{value:.4g}" if isinstance(value, float) else json.dumps(value, sort_keys=True)
+
+
+def validation_rows(record: ValidationRecord) -> tuple[tuple[str, str], ...]:
+    """The record as (label, value) rows, in the order an opposing expert asks for them."""
+    data, metrics = record.data, record.metrics
+    rows = [
+        ("Data set", f"{data.get('name', '?')} (manifest SHA-256 {data.get('manifest_digest', '?')})"),
+        ("Items", _interval(data.get("items"))),
+        ("Split", str(data.get("split_rule", ""))),
+    ]
+    labels = (
+        ("n_real", "Authentic items (metrics)"), ("n_fake", "Manipulated items (metrics)"),
+        ("auc", "AUC"), ("eer", "Equal error rate"), ("cllr", "Cllr"), ("min_cllr", "min Cllr"),
+        ("false_positive_rate", "False positive rate (LR >= 2 on authentic)"),
+        ("false_negative_rate", "False negative rate (LR <= 1/2 on manipulated)"),
+        ("inconclusive_real", "Inconclusive on authentic"),
+        ("inconclusive_fake", "Inconclusive on manipulated"),
+        ("ece", "Expected calibration error"),
+    )
+    rows += [(label, _interval(metrics[key])) for key, label in labels if key in metrics]
+    rows += [("Record", f"SHA-256 {record.digest}, made {record.created}")]
+    return tuple(rows)
+
+
+# -- building ---------------------------------------------------------------------------
+
+
+def new_report_id(case_number: str, moment: datetime) -> str:
+    return f"R-{case_number}-{moment.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def build_report_content(
+    repository: Repository,
+    home: Path,
+    case_number: str,
+    *,
+    examiner: str,
+    scope: str = "",
+    questions: Sequence[str] = (),
+    requested_by: str | None = None,
+    signer: CertificateInfo | None = None,
+    validation_source: ValidationSource = shipped_validation,
+    now: datetime | None = None,
+) -> ReportContent:
+    """Read a case and re-verify it now; the result is what the report shows."""
+    examiner = check_examiner(examiner)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    case = repository.get_case(case_number)
+    verification = verify_case(repository, home, case_number)
+    evidence_problems = {
+        p.subject.split(" ", 1)[0]: p.message for p in verification.problems if p.kind == "evidence"
+    }
+    evidence = tuple(
+        EvidenceEntry(item, item.label not in evidence_problems, evidence_problems.get(item.label, ""))
+        for item in repository.list_evidence(case_number)
+    )
+    store = CaseStore(home, case_number)
+    findings = tuple(_finding_entry(store, f) for f in repository.list_findings(case_number))
+    # Events last: the chain head then covers every record read above.
+    events = tuple(repository.iter_events(case_number))
+    head = (events[-1].seq, events[-1].hash) if events else (0, "0" * 64)
+    methods = _methods(findings, validation_source)
+    summaries = tuple(_summary(e.item, findings) for e in evidence)
+    content = ReportContent(
+        report_id=new_report_id(case_number, moment),
+        generated_at=format_time(moment),
+        tool_version=__version__,
+        case=case,
+        examiner=examiner,
+        requested_by=requested_by if requested_by is not None else case.requested_by,
+        scope=scope or (
+            f"Examination of every evidence item recorded in case {case.number} with the "
+            "methods listed in section 3, as recorded in the case database at report time."
+        ),
+        questions=tuple(questions) or (DEFAULT_QUESTION,),
+        evidence=evidence,
+        findings=findings,
+        methods=methods,
+        summaries=summaries,
+        events=events,
+        chain_head=head,
+        verification_problems=verification.problems,
+        limitations=(),
+        signer=signer,
+    )
+    return _with_limitations(content)
+
+
+def _finding_entry(store: CaseStore, stored: StoredFinding) -> FindingEntry:
+    body = json.loads(stored.body)
+    return FindingEntry(
+        digest=stored.digest,
+        evidence_label=stored.evidence_label,
+        evidence_sha256=stored.evidence_sha256,
+        detector=stored.detector,
+        detector_version=stored.detector_version,
+        config_digest=body.get("config_digest", ""),
+        weights_digest=body.get("weights_digest"),
+        score=body.get("score"),
+        log10_lr=body.get("log10_lr"),
+        verbal=body.get("verbal"),
+        verdict=body.get("verdict", stored.verdict),
+        reason=body.get("reason", ""),
+        details=body.get("details") or {},
+        artifacts=tuple(_artifact_entry(store, a) for a in body.get("artifacts", [])),
+        record=dict(stored.as_json(), evidence=stored.evidence_label),
+    )
+
+
+def _artifact_entry(store: CaseStore, artifact: Mapping[str, Any]) -> ArtifactEntry:
+    name, media_type, sha = artifact["name"], artifact["media_type"], artifact["sha256"]
+    path = store.artifact_path(sha)
+    if not path.is_file():
+        return ArtifactEntry(name, media_type, sha, None, f"artifact file {path} is missing")
+    data = path.read_bytes()
+    if sha256_hex(data) != sha:
+        return ArtifactEntry(name, media_type, sha, None,
+                             f"artifact file {path} no longer matches its SHA-256")
+    return ArtifactEntry(name, media_type, sha, data, "")
+
+
+def _methods(
+    findings: Sequence[FindingEntry], source: ValidationSource
+) -> tuple[MethodEntry, ...]:
+    used: dict[tuple[str, str, str, str | None], int] = {}
+    for f in findings:
+        key = (f.detector, f.detector_version, f.config_digest, f.weights_digest)
+        used[key] = used.get(key, 0) + 1
+    methods = []
+    for (name, version, config, weights), count in sorted(used.items(), key=lambda kv: kv[0][:2]):
+        record = source(name, version, config, weights)
+        methods.append(MethodEntry(
+            name=name, version=version, config_digest=config, weights_digest=weights,
+            description=_registered_description(name),
+            validation=() if record is None else validation_rows(record),
+            validation_digest=None if record is None else record.digest,
+            validation_plots={} if record is None else record.plots,
+            findings=count,
+        ))
+    return tuple(methods)
+
+
+def _summary(item: EvidenceItem, findings: Sequence[FindingEntry]) -> ItemSummary:
+    own = [f for f in findings if f.evidence_sha256 == item.sha256]
+    combined = next((f for f in own if f.detector == COMBINED_DETECTOR), None)
+    if combined is not None:
+        statement = combined.conclusion
+    elif own:
+        statement = ("no combined statement: no validated fusion of the methods exists yet, "
+                     "so each method's result stands on its own")
+    else:
+        statement = "not analysed: no finding is recorded for this item"
+    return ItemSummary(
+        label=item.label,
+        original_name=item.original_name,
+        conclusions=tuple(
+            (f"{f.detector} {f.detector_version}", f.conclusion)
+            for f in own if f.detector != COMBINED_DETECTOR
+        ),
+        combined=statement,
+    )
+
+
+def _with_limitations(content: ReportContent) -> ReportContent:
+    notes = [
+        ("The methods detect traces of known generation and manipulation techniques. Finding "
+         "no such trace does not prove that a file is authentic: new generators, "
+         "re-compression, resizing or re-recording can remove or hide the traces."),
+        ("Metadata can be written, edited or stripped by anyone; on its own its presence or "
+         "absence is weak evidence."),
+    ]
+    unvalidated = [f"{m.name} {m.version}" for m in content.methods if not m.validation]
+    if unvalidated:
+        notes.append(
+            "Not validated: " + ", ".join(unvalidated) + ". No error rates are known for these "
+            "methods on labelled data, so their results carry no likelihood ratio and are "
+            "investigative indications only."
+        )
+    if not any(f.detector == COMBINED_DETECTOR for f in content.findings):
+        notes.append("No combined statement over the methods is given: no validated fusion "
+                     "method was applied.")
+    errors = sorted({f"{f.evidence_label} ({f.detector})" for f in content.findings
+                     if f.verdict == "error"})
+    if errors:
+        notes.append("Could not be analysed (error findings): " + ", ".join(errors) + ".")
+    analysed = {f.evidence_label for f in content.findings}
+    unanalysed = [e.item.label for e in content.evidence if e.item.label not in analysed]
+    if unanalysed:
+        notes.append("No finding is recorded for: " + ", ".join(unanalysed) + ".")
+    if content.verification_problems:
+        first = content.verification_problems[0]
+        notes.append(
+            f"Re-verification at report time found {len(content.verification_problems)} "
+            f"problem(s); the first: {first.kind} {first.subject}: {first.message}."
+        )
+    if content.signer is None:
+        notes.append("This is an UNSIGNED DRAFT: it carries no digital signature and is not "
+                     "certified.")
+    else:
+        if content.signer.self_signed:
+            notes.append(
+                "The signing certificate is self-signed: trust in it rests on comparing its "
+                f"SHA-256 fingerprint ({content.signer.fingerprint_sha256}) with the one "
+                "registered for the examiner, not on a certification authority."
+            )
+        notes.append("No trusted time-stamp is applied (PAdES B-B): the signing time is the "
+                     "signer's own clock.")
+    notes.append(
+        f"The report covers the custody chain up to seq {content.chain_head[0]}; later events "
+        "(including the recording of this report) are not covered by it."
+    )
+    return replace(content, limitations=tuple(notes))

@@ -1,0 +1,104 @@
+"""Lay out a report with reportlab: page template, "page X of Y", the draft mark.
+
+The story (what is on the pages) comes from ``reports.sections``; this module only
+knows pages. Page numbers need the total, so every page is kept until the document
+is complete and decorated then (the usual reportlab two-step canvas).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import SimpleDocTemplate
+
+from reports.model import TOOL_NAME, ReportContent
+from reports.sections import build_story
+from reports.styles import MARGIN, PAGE_SIZE
+
+DRAFT_MARK = "UNSIGNED DRAFT"
+
+
+@dataclass(frozen=True)
+class PageDecoration:
+    """What every page carries besides its content."""
+
+    header: str  #: report id and case, top left
+    draft: bool  #: mark every page UNSIGNED DRAFT
+
+
+class _DecoratedCanvas(Canvas):
+    """Holds each finished page until the total is known, then decorates them all."""
+
+    def __init__(self, *args: Any, decoration: PageDecoration, pages_out: list[int],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._decoration = decoration
+        self._pages_out = pages_out
+        self._held: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held)
+        for number, state in enumerate(self._held, start=1):
+            self.__dict__.update(state)
+            self._decorate(number, total)
+            super().showPage()
+        self._pages_out.append(total)
+        super().save()
+
+    def _decorate(self, number: int, total: int) -> None:
+        width, height = PAGE_SIZE
+        self.saveState()
+        self.setFont("Helvetica", 7)
+        self.setFillColor(colors.Color(0.25, 0.25, 0.25))
+        self.drawString(MARGIN, height - MARGIN + 14, self._decoration.header)
+        self.drawRightString(width - MARGIN, MARGIN - 20, f"page {number} of {total}")
+        self.setStrokeColor(colors.Color(0.6, 0.6, 0.6))
+        self.setLineWidth(0.4)
+        self.line(MARGIN, height - MARGIN + 10, width - MARGIN, height - MARGIN + 10)
+        self.line(MARGIN, MARGIN - 12, width - MARGIN, MARGIN - 12)
+        if self._decoration.draft:
+            self.setFont("Helvetica-Bold", 9)
+            self.setFillColor(colors.black)
+            self.drawString(MARGIN, MARGIN - 20, f"{DRAFT_MARK} - not signed, not certified")
+            self.drawRightString(width - MARGIN, height - MARGIN + 14, DRAFT_MARK)
+            # A light diagonal mark that prints in grayscale and leaves the text readable.
+            self.setFont("Helvetica-Bold", 64)
+            self.setFillColor(colors.Color(0, 0, 0, alpha=0.12))
+            self.translate(width / 2, height / 2)
+            self.rotate(45)
+            self.drawCentredString(0, -20, DRAFT_MARK)
+        self.restoreState()
+
+
+def render_pdf(content: ReportContent, data_digest: str) -> tuple[bytes, int]:
+    """The report's PDF bytes (not yet holding the embedded data) and its page count."""
+    buffer = io.BytesIO()
+    case = content.case
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=PAGE_SIZE,
+        leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
+        title=f"Forensic examination report {content.report_id}",
+        author=content.examiner,
+        subject=f"Case {case.number}: {case.title}",
+        creator=f"{TOOL_NAME} {content.tool_version}",
+        keywords=f"report_id={content.report_id} case_data_sha256={data_digest}",
+    )
+    header = f"Forensic examination report {content.report_id} - case {case.number}"
+    pages: list[int] = []
+    canvas_maker = functools.partial(
+        _DecoratedCanvas,
+        decoration=PageDecoration(header=header, draft=not content.signed),
+        pages_out=pages,
+    )
+    doc.build(build_story(content, data_digest), canvasmaker=canvas_maker)
+    return buffer.getvalue(), pages[0]

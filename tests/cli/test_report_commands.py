@@ -1,0 +1,110 @@
+"""`forensics keys`, `forensics report` and `forensics verify --report` through CliRunner."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from forensics.cli import app
+from forensics.detectors import registry
+from tests.reports.conftest import flip_byte
+from tests.reports.toy import ReportToyDetector
+
+runner = CliRunner()
+PASSPHRASE = "correct horse battery"
+
+
+@pytest.fixture
+def cli(tmp_path, db_url, monkeypatch):
+    for name in ("FORENSICS_EXAMINER", "FORENSICS_KEY_PASSPHRASE"):
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "casefiles"
+
+    def invoke(*args: str, passphrase: str | None = PASSPHRASE, input: str | None = None):
+        env = {"FORENSICS_EXAMINER": "Ann Examiner"}
+        if passphrase is not None:
+            env["FORENSICS_KEY_PASSPHRASE"] = passphrase
+        return runner.invoke(app, ["--home", str(home), "--db", db_url, *args], env=env, input=input)
+
+    invoke.home = home
+    invoke.db_url = db_url
+    return invoke
+
+
+@pytest.fixture
+def analysed(cli, evidence_dir):
+    registry.register(ReportToyDetector)
+    try:
+        assert cli("case", "open", "C1", "--title", "Harbour", "--requested-by", "DA").exit_code == 0
+        assert cli("acquire", "C1", str(evidence_dir)).exit_code == 0
+        result = cli("analyze", "C1", "--detector", ReportToyDetector.name)
+        assert result.exit_code == 0, result.output
+        yield "C1"
+    finally:
+        registry.unregister(ReportToyDetector.name)
+
+
+def _json(result):
+    assert result.stdout, result.output
+    return json.loads(result.stdout)
+
+
+def test_keys_report_and_verify_round_trip(cli, analysed, tmp_path):
+    created = _json(cli("keys", "create", "--json"))
+    assert created["key"].endswith("ann-examiner.key.pem") and created["self_signed"]
+    listed = _json(cli("keys", "list", "--json"))
+    assert [k["fingerprint_sha256"] for k in listed] == [created["fingerprint_sha256"]]
+    assert listed[0]["certificate_file"] == created["certificate"]
+    if cli.db_url.startswith("sqlite:///"):  # the private key never reaches the database
+        assert b"PRIVATE KEY" not in (tmp_path / "case.db").read_bytes()
+
+    pdf = tmp_path / "out" / "report.pdf"
+    made = cli("report", "C1", "--out", str(pdf), "--sign", created["key"],
+               "--scope", "Both files", "--question", "Is E2 synthetic?", "--json")
+    assert made.exit_code == 0, made.output
+    report = _json(made)
+    assert report["signed"] and report["event"]["action"] == "report_signed"
+    assert report["certificate_fingerprint"] == created["fingerprint_sha256"]
+    again = cli("report", "C1", "--out", str(pdf), "--sign", created["key"])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+    verified = _json(cli("verify", "--report", str(pdf), "--case", "C1", "--json"))
+    assert verified["ok"] and verified["database_checked"] and verified["report_id"] == report["report_id"]
+    text = cli("verify", "--report", str(pdf), "C1")
+    assert text.exit_code == 0 and "OK - evidence hashes, findings and chain head match" in text.output
+    assert created["fingerprint_sha256"] in text.output and "self-signed" in text.output
+    alone = cli("verify", "--report", str(pdf))
+    assert alone.exit_code == 0 and "not compared with a case database" in alone.output
+
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(flip_byte(pdf.read_bytes()))
+    bad = cli("verify", "--report", str(tampered), "--case", "C1")
+    assert bad.exit_code == 1 and "digest mismatch" in bad.output
+    assert _json(cli("verify", "--report", str(tampered), "--json"))["first_failure"]["kind"] == "signature"
+    assert cli("verify", "C1").exit_code == 0  # the case itself still holds
+
+
+def test_draft_report_wrong_passphrase_and_usage_errors(cli, analysed):
+    draft = cli("report", "C1", "--json")
+    assert draft.exit_code == 0, draft.output
+    made = _json(draft)
+    assert not made["signed"] and made["path"].startswith(str(cli.home / "C1" / "reports"))
+    result = cli("verify", "--report", made["path"], "--case", "C1")
+    assert result.exit_code == 1 and "UNSIGNED DRAFT" in result.output
+
+    key = _json(cli("keys", "create", "--json"))["key"]
+    wrong = cli("report", "C1", "--sign", key, passphrase="not the passphrase")
+    assert wrong.exit_code == 1 and key in wrong.output and "wrong passphrase" in wrong.output
+    prompted = cli("report", "C1", "--sign", key, "--json", passphrase=None, input=PASSPHRASE + "\n")
+    assert prompted.exit_code == 0, prompted.output
+    assert cli("verify").exit_code == 2
+
+
+def test_new_commands_have_help():
+    for args in (["keys", "--help"], ["keys", "create", "--help"], ["keys", "list", "--help"],
+                 ["report", "--help"], ["verify", "--help"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0 and "Usage" in result.output
+    assert "--report" in runner.invoke(app, ["verify", "--help"]).output
