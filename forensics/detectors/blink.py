@@ -94,7 +94,7 @@ class BlinkDetector(Detector):
     """Blink rate and blink events of the tracked face in a video."""
 
     name = "blink"
-    version = "1.0.0"
+    version = "1.0.1"
     inputs = frozenset({"video"})
     description = "eye-blink events and rate from face-mesh eye aspect ratios"
     config: BlinkConfig
@@ -198,7 +198,7 @@ class BlinkDetector(Detector):
                 "no stretch of at least "
                 f"{self.config.events.min_segment_s:g} s had a face with both eyes measurable"
             )
-            reason = f"Inconclusive: {why} ({n} frames, {total_s:.1f} s), so blinks cannot be counted."
+            reason = f"{why[:1].upper()}{why[1:]} ({n} frames, {total_s:.1f} s), so blinks cannot be counted."
             return self.finding(evidence, verdict=Verdict.INCONCLUSIVE, reason=reason,
                                 details=details, artifacts=(artifact,))
         rate = count / scorable_s * 60.0
@@ -209,7 +209,7 @@ class BlinkDetector(Detector):
         seen = f"{count} blink{'s' if count != 1 else ''} in {scorable_s:.1f} s of scorable video"
         if scorable_s < self.config.min_scorable_s:
             reason = (
-                f"Inconclusive: {seen} ({rate:.1f} per minute), but a blink rate needs at least "
+                f"{seen[:1].upper()}{seen[1:]} ({rate:.1f} per minute), but a blink rate needs at least "
                 f"{self.config.min_scorable_s:g} s of scorable video (blinking varies over minutes;"
                 " in a shorter time even a normal rate can show few or no blinks)."
             )

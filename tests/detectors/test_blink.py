@@ -39,7 +39,7 @@ def spans(finding: Finding) -> list[tuple[int, int, int]]:
 
 def test_registered():
     assert get_detector("blink") is BlinkDetector
-    assert BlinkDetector.version == "1.0.0" and BlinkDetector.inputs == {"video"}
+    assert BlinkDetector.version == "1.0.1" and BlinkDetector.inputs == {"video"}
 
 
 def test_finds_exactly_the_drawn_blinks(clip):
