@@ -93,7 +93,7 @@ def test_no_face(tmp_path):
     clip = still_clip(tmp_path / "wall.mp4", np.full((200, 300, 3), 128, np.uint8), 30)
     finding = run(clip)
     assert finding.verdict is Verdict.INCONCLUSIVE
-    assert "no face was found in any frame" in finding.reason
+    assert "No face was found in any frame" in finding.reason
     assert finding.details["unscorable_intervals"] == [
         {"start_frame": 0, "end_frame": 29, "start_s": 0.0, "end_s": 1.16, "reason": "no_face"}
     ]
@@ -115,7 +115,7 @@ def test_face_leaving_half_way(tmp_path):
 def test_two_frame_video(tmp_path):
     finding = run(blink_clip(tmp_path / "two.mp4", 2, []))
     assert finding.verdict is Verdict.INCONCLUSIVE
-    assert "no stretch of at least 0.5 s" in finding.reason
+    assert "No stretch of at least 0.5 s" in finding.reason
     assert finding.details["frames"] == 2
     assert finding.details["unscorable_intervals"][0]["reason"] == "track_too_short"
 
