@@ -18,6 +18,8 @@ from forensics.errors import CaseError
 from forensics.evidence.store import CaseStore
 from forensics.model import EvidenceInput, EvidenceItem, Finding, Verdict
 from forensics.storage.repository import Repository, check_examiner
+from forensics.validation.fusion import shipped_fusion
+from forensics.validation.fusion_runner import fusion_finding
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,31 @@ def analyze_case(
                     RecordedFinding(labels[evidence.sha256], finding, new)
                     for finding, (_, new) in zip(findings, results)
                 )
+    recorded.extend(_combine(repository, case_number, recorded, examiner))
     return AnalysisRun(tuple(recorded), tuple(skipped))
+
+
+def _combine(
+    repository: Repository, case_number: str, recorded: Sequence[RecordedFinding], examiner: str
+) -> list[RecordedFinding]:
+    """The combined (fusion) finding per item, from this run's findings, when a
+    validated fusion model ships and at least one of its detectors ran."""
+    shipped = shipped_fusion()
+    if shipped is None:
+        return []
+    model, _ = shipped
+    by_item: dict[str, list[RecordedFinding]] = {}
+    for r in recorded:
+        by_item.setdefault(r.finding.evidence_sha256, []).append(r)
+    combined = []
+    for sha, results in by_item.items():
+        findings = [r.finding for r in results]
+        if not any(f.detector in model.detectors for f in findings):
+            continue
+        finding = fusion_finding(model, sha, findings)
+        ((_, new),) = repository.record_findings(case_number, sha, [finding], examiner=examiner)
+        combined.append(RecordedFinding(results[0].evidence_label, finding, new))
+    return combined
 
 
 def _store_artifacts(store: CaseStore, findings: Sequence[Finding]) -> None:

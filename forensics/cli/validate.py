@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
@@ -10,9 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from forensics.cli.output import JSON_OPTION, emit_json, handle_errors, stderr
 from forensics.cli.state import state
-from forensics.detectors.registry import get_detector
+from forensics.detectors.registry import available, get_detector
 from forensics.errors import ConfigurationError
 from forensics.validation.manifest import read_folders, read_manifest
+from forensics.validation.fusion_runner import FUSION_NAME, validate_fusion
+from forensics.validation.manifest import LabelledSet
 from forensics.validation.runner import validate as run_validation
 
 
@@ -47,6 +50,9 @@ def validate(
         raise ConfigurationError(f"--transform must be identity or logit, not {transform!r}")
     labelled = (read_manifest(manifest, categories=category, group_column=group_column)
                 if manifest is not None else read_folders(real, fake))  # type: ignore[arg-type]
+    if detector == FUSION_NAME:
+        _validate_fusion(labelled, calibration_share, out, as_json)
+        return
     instance = get_detector(detector)()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=stderr, disable=as_json, transient=True) as bar:
@@ -74,3 +80,26 @@ def validate(
     typer.echo(f"false positives (real stated as manipulated, LR >= 2): {_rate(m['false_positive_rate'])}")
     typer.echo(f"false negatives (fake stated as authentic, LR <= 1/2): {_rate(m['false_negative_rate'])}")
     typer.echo(f"record digest {record.digest}" + (f", written to {out}" if out else ""))
+
+
+def _validate_fusion(labelled: LabelledSet, calibration_share: float, out: Path | None,
+                     as_json: bool) -> None:
+    """`forensics validate fusion`: fit and measure the combination of the validated detectors."""
+    detectors = [cls() for cls in available().values()]
+    validated = [d for d in detectors if d.validation is not None]
+    if not validated:
+        raise ConfigurationError("no detector has a validation record: validate them first")
+    content = validate_fusion(validated, labelled, calibration_share=calibration_share)
+    if out is not None:
+        out.write_text(json.dumps(content, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    if as_json:
+        emit_json(content)
+        return
+    m = content["record"]["metrics"]
+    typer.echo(f"fusion of {', '.join(d.name for d in validated)}: weights "
+               f"{content['model']['weights']}, intercept {content['model']['intercept']:.3f}")
+    typer.echo(f"metric split: {content['record']['data']['metric_split']}")
+    typer.echo(f"AUC {_interval(m['auc'])}  EER {m['eer']:.3f}  Cllr {_interval(m['cllr'])}  "
+               f"min Cllr {m['min_cllr']:.3f}  ECE {m['ece']:.3f}")
+    typer.echo(f"false positives: {_rate(m['false_positive_rate'])}; "
+               f"false negatives: {_rate(m['false_negative_rate'])}")

@@ -42,17 +42,23 @@ class ScoredItem:
     reason: str  #: why not, when score is None
 
 
+def evidence_inputs(items: Sequence[LabelledFile]) -> list[EvidenceInput]:
+    """The files as a detector sees evidence: hashed and sniffed from content."""
+    inputs = []
+    for item in items:
+        with item.path.open("rb") as handle:
+            sha = sha256_file(handle)
+        inputs.append(EvidenceInput(item.path, sha, sniff_media_type(item.path), item.path.name))
+    return inputs
+
+
 def score_items(
     detector: Detector,
     items: Sequence[LabelledFile],
     on_item: Callable[[LabelledFile], None] | None = None,
 ) -> list[ScoredItem]:
     """Run the detector on each file (as it would run on evidence) and keep its score."""
-    inputs = []
-    for item in items:
-        with item.path.open("rb") as handle:
-            sha = sha256_file(handle)
-        inputs.append(EvidenceInput(item.path, sha, sniff_media_type(item.path), item.path.name))
+    inputs = evidence_inputs(items)
     by_path = {evidence.path: evidence for evidence in inputs}
     item_of = {item.path: item for item in items}
     scored: dict[Any, ScoredItem] = {}
