@@ -129,10 +129,13 @@ def generated_items(pairs: int) -> list[tuple[bytes, str, int]]:
     """Pairs from the held-out photographs, stored as training stores them (lottery)."""
     recipe = training.Recipe()
     sources = [training.skimage_photo(n)[0] for n in recipe.validation_sources]
+    photos = [training.skimage_photo(n)[0] for n in recipe.train_sources]
+    simulate = training.builtin_simulator(recipe, photos)  # the training decoders (minutes)
     rng = np.random.default_rng(recipe.seed + 2)  # neither the training nor the stored seed
     items = []
     for i in range(pairs):
-        for label, rgb in enumerate(training.make_pair(rng, sources[i % len(sources)], recipe)):
+        pair = training.make_pair(rng, sources[i % len(sources)], recipe, simulate)
+        for label, rgb in enumerate(pair):
             img = Image.fromarray(np.clip(np.rint(rgb), 0, 255).astype(np.uint8))
             buf = io.BytesIO()
             if rng.random() < recipe.jpeg_fraction:

@@ -234,8 +234,8 @@ def c2pa_signals(report: C2paReport) -> list[Signal]:
             name="c2pa_ai_assertion",
             kind=SignalKind.GENERATOR,
             reason=("The C2PA manifest declares AI generation (trained algorithmic media or a known "
-                    f"generator); manifest validation: {report.state}. Strong evidence that the file "
-                    "is AI-generated or contains AI-generated parts."),
+                    f"generator); manifest validation: {report.state}. The file's provenance record "
+                    "says it is AI-generated or contains AI-generated parts."),
             tags={f"C2PA:{where}": value for where, value in report.ai_assertions},
             facts={"state": report.state},
         ))

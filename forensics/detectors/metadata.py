@@ -197,7 +197,7 @@ class MetadataDetector(Detector):
     """Reads embedded metadata: generator fingerprints, C2PA, editing and container traces."""
 
     name: ClassVar[str] = "metadata"
-    version: ClassVar[str] = "1.0.0"
+    version: ClassVar[str] = "1.1.0"
     inputs: ClassVar[frozenset[str]] = frozenset({"image", "video"})
     description: ClassVar[str] = (
         "Embedded metadata: generator fingerprints (PNG text chunks, software tags, IPTC "

@@ -171,7 +171,7 @@ def generator_fingerprint(view: TagView) -> list[Signal]:
         name="generator_fingerprint",
         kind=SignalKind.GENERATOR,
         reason=(f"Generator fingerprint ({'; '.join(descriptions)}) naming {', '.join(generators)}: "
-                "strong evidence that the file was made by an image generator."),
+                "the generator's own record that it made the file."),
         tags={key: view_value for key, view_value in view.items() if key in hits},
         facts={"generators": generators, "fingerprints": descriptions},
     )]
@@ -189,7 +189,7 @@ def digital_source_type(view: TagView) -> list[Signal]:
             name="digital_source_type",
             kind=SignalKind.GENERATOR,
             reason=("The embedded IPTC/XMP DigitalSourceType declares trained algorithmic (AI) media: "
-                    "strong evidence that the file is AI-generated or contains AI-generated parts."),
+                    "the file declares itself AI-generated or to contain AI-generated parts."),
             tags=ai,
         )]
     declared = ", ".join(sorted({as_text(v) for v in tags.values()}))
@@ -226,7 +226,7 @@ def generator_software(view: TagView) -> list[Signal]:
             kind=SignalKind.GENERATOR,
             reason=(f"A software tag names {', '.join(names)}"
                     + (" (face-manipulation app)" if face else " (media generator)")
-                    + ": strong evidence that the file was generated or its faces altered by it."),
+                    + ": that software declares it generated the file or altered its faces."),
             tags=hits,
             facts={"generators": names, "face_apps": face},
         )
@@ -240,7 +240,7 @@ def ai_label(view: TagView) -> list[Signal]:
     return [Signal(
         name="ai_label",
         kind=SignalKind.GENERATOR,
-        reason="A title or credit tag labels the picture as AI-generated: strong evidence of generation.",
+        reason="A title or credit tag labels the picture as AI-generated.",
         tags=hits,
     )]
 

@@ -4,11 +4,14 @@ The built-in recipe (``forensics train frequency --builtin``) needs nothing but 
 photographs that ship inside scikit-image (``skimage/data``):
 
 - real: random crops of those photographs at random down-scales (LANCZOS, anti-aliased);
-- synthetic: the same crops pushed through a simulated generator decoder, as in Zhang et
-  al. 2019 ("Detecting and simulating artifacts in GAN fake images"): down-sampled by
-  2, 4 or 8 to a "latent" grid, then brought back by the same number of 2x up-sampling
-  layers, each drawn from nearest + convolution, bilinear + convolution, transposed
-  convolution and sub-pixel convolution, with random near-smooth kernels;
+- synthetic: crops of the same photographs rebuilt by small generator decoders, as in
+  Zhang, Karaman & Chang 2019 ("Detecting and simulating artifacts in GAN fake images",
+  the AutoGAN idea): down-sampled by 2, 4 or 8 to a "latent" grid, then brought back by
+  as many learned 2x up-sampling stages (transposed convolution, nearest + convolution or
+  bilinear + convolution, with LeakyReLUs), each decoder briefly trained with torch on
+  the training photographs (``forensics.training.upconv``; seeded, one thread,
+  deterministic algorithms). The classifier so learns the up-convolution fingerprint,
+  not one hand-written resampler;
 - both classes then go through the same encoder lottery: JPEG at a random quality
   (fraction ``jpeg_fraction``) or lossless PNG, so that compression tells nothing about
   the class, and through the same decoder the detector uses (``forensics.media``).
@@ -41,6 +44,7 @@ from scipy import ndimage, optimize
 from forensics.canonical import canonical_json
 from forensics.detectors import frequency_features as ff
 from forensics.media import load_image
+from forensics.training import upconv
 from forensics.validation.metrics import roc_auc
 
 PARAMS_FORMAT = "forensics.frequency-params/1"
@@ -69,6 +73,8 @@ class Recipe:
     upscaled_real_fraction: float = 0.3  #: real crops up-scaled by a non-integer factor
     resize_fraction: float = 0.3  #: pairs (both images) down-sized after they are made
     l2: float = 30.0  #: ridge penalty on the standardised weights
+    decoder_steps: int = 240  #: training steps of each simulated decoder
+    decoder_width: int = 24  #: feature channels of each simulated decoder
     with_profile: bool = False  #: feed the radial profile to the classifier (see below)
     train_sources: tuple[str, ...] = TRAIN_SOURCES
     validation_sources: tuple[str, ...] = VALIDATION_SOURCES
@@ -105,72 +111,6 @@ def _random_crop(
     return crop[:, ::-1] if rng.random() < 0.5 else crop
 
 
-def _smooth_kernel(rng: np.random.Generator, size: int) -> np.ndarray:
-    """A random near-Gaussian kernel with random perturbations, summing to 1."""
-    sigma = rng.uniform(0.4, 1.2)
-    k = np.arange(size) - (size - 1) / 2
-    g = np.exp(-(k[:, None] ** 2 + k[None, :] ** 2) / (2 * sigma**2))
-    g = g / g.sum()
-    g = g + rng.normal(0.0, rng.uniform(0.01, 0.12), g.shape) * g.max()
-    return g / g.sum()
-
-
-def _conv(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    return ndimage.correlate(x, kernel[:, :, None], mode="reflect")
-
-
-def _up_nearest(rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
-    return _conv(x.repeat(2, axis=0).repeat(2, axis=1), _smooth_kernel(rng, 3))
-
-
-def _up_bilinear(rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
-    up = ndimage.zoom(x, (2, 2, 1), order=1, mode="nearest", grid_mode=True)
-    return _conv(up, _smooth_kernel(rng, 3))
-
-
-def _up_transposed(rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
-    """Zero insertion then a 3x3 or 4x4 kernel: the phases overlap unevenly (checkerboard)."""
-    up = np.zeros((x.shape[0] * 2, x.shape[1] * 2, x.shape[2]))
-    up[::2, ::2] = x
-    return _conv(up, 4.0 * _smooth_kernel(rng, int(rng.integers(3, 5))))
-
-
-def _up_subpixel(rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
-    """Sub-pixel convolution (pixel shuffle): one kernel per output phase."""
-    up = np.empty((x.shape[0] * 2, x.shape[1] * 2, x.shape[2]))
-    for dy in (0, 1):
-        for dx in (0, 1):
-            up[dy::2, dx::2] = _conv(x, _smooth_kernel(rng, 3))
-    return up
-
-
-UPSAMPLERS: tuple[Callable[[np.random.Generator, np.ndarray], np.ndarray], ...] = (
-    _up_nearest,
-    _up_bilinear,
-    _up_transposed,
-    _up_subpixel,
-)
-
-
-def simulate_generator(rng: np.random.Generator, crop: np.ndarray) -> np.ndarray:
-    """Down-sample ``crop`` by 2, 4 or 8, then up-sample it back with random 2x layers.
-
-    Before each layer, noise is injected (as StyleGAN's noise inputs do) and after it a
-    mild point-wise non-linearity is applied (a random gamma), as decoders do between
-    layers; it turns the spectral copies into the sharp peaks seen in generated images.
-    """
-    side = crop.shape[0]
-    stages = int(rng.integers(1, 4))
-    small = side >> stages
-    img = Image.fromarray(np.clip(crop, 0, 255).astype(np.uint8))
-    x = np.asarray(img.resize((small, small), Image.Resampling.LANCZOS), dtype=np.float64)
-    for _ in range(stages):
-        x = x + rng.normal(0.0, rng.uniform(0.0, 4.0), x.shape)
-        x = UPSAMPLERS[int(rng.integers(len(UPSAMPLERS)))](rng, x)
-        x = 255.0 * (np.clip(x, 0.0, 255.0) / 255.0) ** rng.uniform(0.8, 1.25)
-    return x
-
-
 def camera_finish(rng: np.random.Generator, rgb: np.ndarray) -> np.ndarray:
     """Sharpening and sensor-like noise at random strengths (applied to both classes).
 
@@ -192,10 +132,21 @@ def _resize(rng: np.random.Generator, rgb: np.ndarray, side: int) -> np.ndarray:
     return np.asarray(img.resize((side, side), filt), dtype=np.float64)
 
 
+Simulator = Callable[[np.random.Generator, np.ndarray], np.ndarray]
+
+
+def builtin_simulator(recipe: Recipe, photos: Sequence[np.ndarray]) -> upconv.DecoderSimulator:
+    """The decoders of the built-in recipe, trained on ``photos`` (the training photographs)."""
+    specs = upconv.default_specs(recipe.decoder_steps, recipe.decoder_width)
+    return upconv.DecoderSimulator(upconv.train_decoders(specs, photos, recipe.seed))
+
+
 def make_pair(
-    rng: np.random.Generator, source: np.ndarray, recipe: Recipe
+    rng: np.random.Generator, source: np.ndarray, recipe: Recipe, simulate: Simulator
 ) -> tuple[np.ndarray, np.ndarray]:
     """One real and one synthetic RGB square of the same scene, before encoding.
+
+    ``simulate`` turns a crop into its synthetic version (``builtin_simulator``).
 
     Real photographs are sometimes up-scaled by a non-integer factor (as face data sets
     are), and both images are sometimes down-sized afterwards (as published images are),
@@ -204,13 +155,13 @@ def make_pair(
     side = recipe.side
     work = side
     if rng.random() < recipe.resize_fraction:  # both: made larger, then down-sized
-        work = int(round(side * rng.uniform(1.05, 2.0) / 8)) * 8
+        work = round(side * rng.uniform(1.05, 2.0) / 8) * 8
     if rng.random() < recipe.upscaled_real_fraction:
-        small = int(round(work / rng.uniform(1.1, 2.5)))
+        small = round(work / rng.uniform(1.1, 2.5))
         real = _resize(rng, _random_crop(rng, source, small, recipe.min_scale), work)
     else:
         real = _random_crop(rng, source, work, recipe.min_scale)
-    fake = simulate_generator(rng, _random_crop(rng, source, work, recipe.min_scale))
+    fake = simulate(rng, _random_crop(rng, source, work, recipe.min_scale))
     real, fake = camera_finish(rng, real), camera_finish(rng, fake)
     if work != side:
         real, fake = _resize(rng, real, side), _resize(rng, fake, side)
@@ -239,14 +190,18 @@ def _features(gray: np.ndarray, recipe: Recipe, names: list[str]) -> np.ndarray:
 
 
 def generate(
-    sources: Sequence[np.ndarray], n_per_class: int, seed: int, recipe: Recipe
+    sources: Sequence[np.ndarray],
+    n_per_class: int,
+    seed: int,
+    recipe: Recipe,
+    simulate: Simulator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels (1 = synthetic) of ``n_per_class`` real/synthetic pairs."""
     rng = np.random.default_rng(seed)
     names = feature_names(recipe)
     rows, labels = [], []
     for i in range(n_per_class):
-        for label, rgb in enumerate(make_pair(rng, sources[i % len(sources)], recipe)):
+        for label, rgb in enumerate(make_pair(rng, sources[i % len(sources)], recipe, simulate)):
             rows.append(_features(encode_and_decode(rng, rgb, recipe), recipe, names))
             labels.append(label)
     return np.asarray(rows), np.asarray(labels)
@@ -303,7 +258,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float) -> LogisticModel:
 
 
 def _versions() -> dict[str, str]:
-    return {n: dist_version(n) for n in ("numpy", "scipy", "pillow", "scikit-image")}
+    return {n: dist_version(n) for n in ("numpy", "scipy", "pillow", "scikit-image", "torch")}
 
 
 def build_params(model: LogisticModel, recipe: Recipe, data: dict, validation: dict | None) -> dict:
@@ -339,16 +294,24 @@ def train_builtin(recipe: Recipe = Recipe(), progress: Callable[[str], None] | N
     say = progress or (lambda _msg: None)
     train = [skimage_photo(n) for n in recipe.train_sources]
     held = [skimage_photo(n) for n in recipe.validation_sources]
+    say(f"training {len(upconv.KINDS) * 3} up-convolution decoders on {len(train)} photographs")
+    simulate = builtin_simulator(recipe, [a for a, _ in train])
     say(f"generating {2 * recipe.n_per_class} training images from {len(train)} photographs")
-    x, y = generate([a for a, _ in train], recipe.n_per_class, recipe.seed, recipe)
+    x, y = generate([a for a, _ in train], recipe.n_per_class, recipe.seed, recipe, simulate)
     model = fit_logistic(x, y, recipe.l2)
     n_val = recipe.n_validation_per_class
     say(f"generating {2 * n_val} validation images from {len(held)} held-out photographs")
-    xv, yv = generate([a for a, _ in held], n_val, recipe.seed + 1, recipe)
+    xv, yv = generate([a for a, _ in held], n_val, recipe.seed + 1, recipe, simulate)
     data = {
         "source": "scikit-image sample data (skimage/data), sha256 per file",
         "train": {n: d for n, (_, d) in zip(recipe.train_sources, train, strict=True)},
         "validation": {n: d for n, (_, d) in zip(recipe.validation_sources, held, strict=True)},
+        "decoders": {
+            "method": "forensics.training.upconv: up-convolution decoders trained on the "
+            "training photographs, two snapshots each",
+            "count": len(simulate.nets),
+            "weights_sha256": simulate.digest,
+        },
     }
     validation = {
         "data": "generated from the held-out photographs with seed + 1",

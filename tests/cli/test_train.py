@@ -90,7 +90,7 @@ def test_damaged_training_file_is_a_message(tmp_path: Path) -> None:
 
 def test_builtin_recipe_is_deterministic(tmp_path: Path) -> None:
     """A tiny version of the --builtin recipe twice gives the same bytes."""
-    recipe = training.Recipe(n_per_class=6, n_validation_per_class=4, side=128)
+    recipe = training.Recipe(n_per_class=6, n_validation_per_class=4, side=128, decoder_steps=6, decoder_width=8)
     digests = {
         training.write_params(training.train_builtin(recipe), tmp_path / f"{i}.json")
         for i in range(2)
