@@ -43,6 +43,7 @@ from forensics.media import (
     probe_video,
     sample_frames,
 )
+from forensics.media.faces import FaceTracker, TrackerConfig, display_rotation, upright
 from forensics.model import Artifact, EvidenceInput, Finding, Verdict
 
 PARAMS_FILE = "frequency_default.json"
@@ -52,10 +53,6 @@ PINNED_PARAMS_SHA256 = "3514cc7166caab1e415b94ba8e538b33b92400dd7008123c16e1b04b
 _METHOD = (
     "a logistic model over the periodic peaks of the power spectrum, trained on "
     "photographs and their reconstructions by small up-convolution decoders"
-)
-_NOT_CALIBRATED = (
-    "the method has not been calibrated on validation data yet, so this score is not "
-    "a likelihood ratio"
 )
 
 
@@ -94,7 +91,7 @@ class FrequencyDetector(Detector):
     """Spectral up-sampling artefacts (Durall et al. 2020; checkerboard peaks)."""
 
     name = "frequency"
-    version = "2.0.0"
+    version = "2.1.0"
     inputs = frozenset({"image", "video"})
     description = "Periodic spectral peaks left by the up-sampling layers of image generators"
 
@@ -174,11 +171,10 @@ class FrequencyDetector(Detector):
         }
         reason = (
             f"In the central {_tiles_text(spectrum)}, {_METHOD} gives a probability of "
-            f"{score:.2f} that the image is synthetic; {_NOT_CALIBRATED}."
+            f"{score:.2f} that the image is synthetic"
         )
-        return self.finding(
+        return self.scored(
             evidence,
-            verdict=Verdict.NOT_VALIDATED,
             reason=reason,
             score=score,
             details=details,
@@ -188,43 +184,71 @@ class FrequencyDetector(Detector):
     def _video(self, evidence: EvidenceInput, model: _Model) -> Finding:
         info = probe_video(evidence.path)
         policy = SamplingPolicy(count=self.config.video_frames)  # type: ignore[attr-defined]
+        rotation = display_rotation(evidence.path)
         spectra, frames = [], []
         height = width = 0
-        with closing(sample_frames(evidence.path, policy, fmt="gray")) as sampled:
+        with closing(sample_frames(evidence.path, policy, fmt="rgb24")) as sampled, \
+                FaceTracker(TrackerConfig(), static=True) as tracker:
             for frame in sampled:  # an empty video raises EvidenceError, so never zero frames
-                height, width = frame.pixels.shape
+                rgb = upright(frame.pixels, rotation)
+                gray = _luma(rgb)
+                height, width = gray.shape
                 if min(width, height) < ff.MIN_SIDE:
                     return self._too_small(evidence, width, height)
-                spectrum = ff.analyse(frame.pixels, side=model.side, n_bins=model.n_bins)
+                # The face region at native resolution (no resampling, which would add
+                # interpolation peaks of its own); the whole frame when no face is found.
+                landmarks = tracker.landmarks(rgb)
+                region = gray if landmarks is None else _window(gray, landmarks, model.side)
+                spectrum = ff.analyse(region, side=model.side, n_bins=model.n_bins)
                 spectra.append(spectrum)
                 score = model.probability(spectrum)
-                frames.append({"index": frame.index, "time_s": frame.time_s, "score": score})
+                frames.append({"index": frame.index, "time_s": frame.time_s, "score": score,
+                               "region": "whole frame" if landmarks is None else "face"})
         score = float(np.mean([f["score"] for f in frames]))
+        faces = sum(1 for f in frames if f["region"] == "face")
         details: dict[str, Any] = {
             "input": "video",
             "codec": info.codec,
             "width": int(width),
             "height": int(height),
+            "display_rotation_deg": rotation,
             "sampling": f"first frame at or after the start of each of {policy.count} equal "
             "slices of the duration",
             "frames_sampled": len(frames),
+            "frames_with_face": faces,
             "frames": frames,
             **_spectrum_details(spectra[0]),
             "peaks_db": _mean_peaks(spectra),
         }
+        where = (f"the face region ({model.side}x{model.side} pixels around the face, native "
+                 f"resolution) of {faces} and the whole frame of {len(frames) - faces}"
+                 if faces else "the whole frame of each")
         reason = (
-            f"Over {len(frames)} sampled frames (central {_tiles_text(spectra[0])} each), "
-            f"{_METHOD} gives a mean probability of {score:.2f} that the video is "
-            f"synthetic; {_NOT_CALIBRATED}."
+            f"Over {len(frames)} sampled frames ({where}), {_METHOD} gives a mean probability "
+            f"of {score:.2f} that the video is synthetic"
         )
-        return self.finding(
+        return self.scored(
             evidence,
-            verdict=Verdict.NOT_VALIDATED,
             reason=reason,
             score=score,
             details=details,
             artifacts=(_spectrum_artifact(spectra[0].frequency, spectra),),
         )
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    """ITU-R BT.601 luma, as Pillow's "L" mode computes it for still images."""
+    weights = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return np.clip(rgb.astype(np.float32) @ weights + 0.5, 0, 255).astype(np.uint8)
+
+
+def _window(gray: np.ndarray, landmarks: np.ndarray, side: int) -> np.ndarray:
+    """A side x side window of the frame centred on the face, shifted to fit inside."""
+    height, width = gray.shape
+    cx, cy = landmarks.mean(axis=0)
+    x0 = int(np.clip(round(cx - side / 2), 0, max(width - side, 0)))
+    y0 = int(np.clip(round(cy - side / 2), 0, max(height - side, 0)))
+    return gray[y0:y0 + side, x0:x0 + side]
 
 
 # -- helpers -----------------------------------------------------------------------

@@ -132,7 +132,7 @@ def test_simulated_decoders_are_deterministic_and_leave_peaks() -> None:
 def test_registered_and_described() -> None:
     assert get_detector("frequency") is FrequencyDetector
     info = FrequencyDetector().describe()
-    assert info["inputs"] == ["image", "video"] and info["version"] == "2.0.0"
+    assert info["inputs"] == ["image", "video"] and info["version"] == "2.1.0"
     assert info["weights_digest"] == PINNED_PARAMS_SHA256
 
 
@@ -140,12 +140,15 @@ def test_image_finding(tmp_path: Path) -> None:
     path = write_jpeg(tmp_path / "photo.jpg", smooth_rgb(600, 800))
     detector = FrequencyDetector()
     (finding,) = detector.run(_evidence(path, "image/jpeg"))
-    assert finding.verdict is Verdict.NOT_VALIDATED
-    assert 0.0 <= finding.score <= 1.0 and finding.log10_lr is None and finding.verbal is None
+    # the shipped validation record applies to this build: a calibrated LR and its words
+    assert finding.verdict in {Verdict.SUPPORTS_MANIPULATION, Verdict.SUPPORTS_AUTHENTICITY,
+                               Verdict.INCONCLUSIVE}
+    assert 0.0 <= finding.score <= 1.0 and finding.log10_lr is not None
+    assert finding.verbal in finding.reason
+    assert finding.log10_lr == pytest.approx(detector.validation.calibration.log10_lr(finding.score))
     assert finding.weights_digest == PINNED_PARAMS_SHA256
     assert finding.details["tiles"] == 4 and finding.details["tile_side"] == 256
     assert set(finding.details["peaks_db"]) == set(ff.PEAK_KEYS)
-    assert "not a likelihood ratio" in finding.reason
     (artifact,) = finding.artifacts
     plot = json.loads(artifact.data)
     assert artifact.name == "radial_spectrum" and artifact.media_type == "application/json"
@@ -159,11 +162,23 @@ def test_video_finding(tmp_path: Path) -> None:
     path = write_video(tmp_path / "clip.mp4", frames=24)
     detector = FrequencyDetector(FrequencyConfig(video_frames=4))
     (finding,) = detector.run(_evidence(path, "video/mp4"))
-    assert finding.verdict is Verdict.NOT_VALIDATED
+    # another configuration than the validated one: no LR
+    assert finding.verdict is Verdict.NOT_VALIDATED and finding.log10_lr is None
     assert finding.details["frames_sampled"] == 4
+    assert finding.details["frames_with_face"] == 0
+    assert {f["region"] for f in finding.details["frames"]} == {"whole frame"}
     assert [f["index"] for f in finding.details["frames"]] == [0, 6, 12, 18]
     assert finding.score == pytest.approx(np.mean([f["score"] for f in finding.details["frames"]]))
     assert json.loads(finding.artifacts[0].data)["spectra_averaged"] == 4
+
+
+def test_video_spectra_come_from_the_face_region(tmp_path: Path) -> None:
+    from tests.media.blink_clips import astronaut, still_clip
+
+    path = still_clip(tmp_path / "face.mp4", astronaut(), 12)
+    (finding,) = FrequencyDetector(FrequencyConfig(video_frames=3)).run(_evidence(path, "video/mp4"))
+    assert finding.details["frames_with_face"] == 3
+    assert "the face region" in finding.reason
 
 
 def test_tiny_image_is_inconclusive(tmp_path: Path) -> None:
@@ -225,4 +240,4 @@ def test_every_corpus_image_gets_a_score() -> None:
         (finding,) = detector.run(
             _evidence(path, "image/png" if path.suffix == ".png" else "image/jpeg")
         )
-        assert finding.verdict is Verdict.NOT_VALIDATED, (path, finding.reason)
+        assert finding.verdict is not Verdict.ERROR and finding.log10_lr is not None, (path, finding.reason)
