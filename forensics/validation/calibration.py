@@ -67,18 +67,21 @@ def _class_weights(labels: np.ndarray) -> np.ndarray:
     return np.where(labels == 1, 0.5 / n_fake, 0.5 / n_real)
 
 
-def fit_balanced_logistic(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
+def fit_balanced_logistic(
+    features: np.ndarray, labels: np.ndarray, *, fit_intercept: bool = True
+) -> tuple[np.ndarray, float]:
     """Weighted logistic regression with each class weighted to half the total.
 
     Returns (coefficients, intercept) on the original feature scale; the fitted
     log-odds are then a natural-log likelihood ratio (equal priors). Features are
-    standardised for the optimiser; a tiny ridge keeps separable data finite.
+    standardised for the optimiser; a tiny ridge keeps separable data finite. Without
+    an intercept, all-zero features give log-odds 0 (LR = 1).
     """
     y = np.asarray(labels, dtype=np.int64)
     x = np.atleast_2d(np.asarray(features, dtype=np.float64).T).T  # n x d
     if (y == 1).sum() == 0 or (y == 0).sum() == 0:
         raise ValueError("a logistic fit needs items of both classes")
-    centre = x.mean(axis=0)
+    centre = x.mean(axis=0) if fit_intercept else np.zeros(x.shape[1])
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
     z = (x - centre) / scale
@@ -93,7 +96,8 @@ def fit_balanced_logistic(features: np.ndarray, labels: np.ndarray) -> tuple[np.
         g = -weights * sign / (1.0 + np.exp(margin))
         return value, np.concatenate([z.T @ g + 2 * L2 * a, [np.sum(g)]])
 
-    result = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B")
+    bounds = [(None, None)] * d + [(None, None) if fit_intercept else (0.0, 0.0)]
+    result = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=bounds)
     a, b = result.x[:d], result.x[d]
     coefficients = a / scale
     return coefficients, float(b - coefficients @ centre)

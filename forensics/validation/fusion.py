@@ -1,10 +1,16 @@
 """Fusion: one evaluative statement per evidence item from the detectors' log10 LRs.
 
 Logistic-regression fusion (Brummer et al. 2007; Ramos & Gonzalez-Rodriguez): the
-fused natural-log LR is ``b + sum_d a_d * ln LR_d``, fitted with balanced class
-weights on validation data. Unlike a plain sum it learns how far detectors are
-redundant (a_d < 1) instead of assuming independence. A detector that gave no LR for
-an item (not validated, inconclusive, not applicable) contributes nothing (LR = 1).
+fused natural-log LR is ``sum_d a_d * ln LR_d``, fitted with balanced class weights
+on validation data. Unlike a plain sum it learns how far detectors are redundant
+(a_d < 1) instead of assuming independence. A detector that gave no LR for an item
+(not validated, inconclusive, not applicable) contributes nothing (LR = 1).
+
+There is deliberately no intercept: the inputs are already calibrated LRs, and an
+intercept would turn "no detector said anything" into evidence (on a corpus where
+camera originals lack generator tags it learns "no tag, so authentic", which is
+exactly the inference absence of metadata must never support). Weights are >= 0: a
+calibrated detector cannot be evidence for the opposite of what it says.
 """
 
 from __future__ import annotations
@@ -66,12 +72,13 @@ class FusedStatement:
 def fit_fusion(detectors: Sequence[str], matrix: np.ndarray, labels: np.ndarray) -> FusionModel:
     """Fit the fusion on items x detectors log10 LRs (NaN or missing -> 0)."""
     x = np.nan_to_num(np.asarray(matrix, dtype=np.float64), nan=0.0) * math.log(10)
-    coefficients, intercept = fit_balanced_logistic(x, labels)
+    coefficients, _ = fit_balanced_logistic(x, labels, fit_intercept=False)
+    coefficients = np.clip(coefficients, 0.0, None)
     y = np.asarray(labels)
     return FusionModel(
         detectors=tuple(detectors),
         weights=tuple(float(c) for c in coefficients),  # ln-in/ln-out equals log10-in/log10-out
-        intercept=intercept / math.log(10),
+        intercept=0.0,
         cap=elub_cap(int((y == 0).sum()), int((y == 1).sum())),
     )
 

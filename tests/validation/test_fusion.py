@@ -24,7 +24,18 @@ def test_two_independent_detectors_add_up():
     labels = np.concatenate([np.ones(n), np.zeros(n)])
     model = fit_fusion(["a", "b"], np.column_stack([a, b]), labels)
     assert model.weights == pytest.approx((1.0, 1.0), abs=0.1)
-    assert model.intercept == pytest.approx(0.0, abs=0.05)
+    assert model.intercept == 0.0
+
+
+def test_no_lr_at_all_stays_no_evidence_even_if_the_data_are_lopsided():
+    # reals never get an LR, fakes sometimes do: "no LR" must not become authenticity
+    rng = np.random.default_rng(3)
+    fakes = np.where(rng.random(300) < 0.5, 1.3, np.nan)
+    reals = np.full(600, np.nan)
+    model = fit_fusion(["metadata"], np.concatenate([fakes, reals])[:, None],
+                       np.concatenate([np.ones(300), np.zeros(600)]))
+    assert model.fuse({"metadata": None}) == 0.0
+    assert model.fuse({"metadata": 1.3}) > 0
 
 
 def test_a_duplicated_detector_is_not_counted_twice():
