@@ -146,7 +146,8 @@ class Detector(ABC):
         if record is None:
             return self.finding(
                 evidence, verdict=Verdict.NOT_VALIDATED, score=score, details=details,
-                artifacts=artifacts, reason=f"{reason} (method not validated: no likelihood ratio)",
+                artifacts=artifacts,
+                reason=f"{reason.rstrip('.')} (method not validated: no likelihood ratio).",
             )
         log10_lr = record.calibration.log10_lr(score)
         if self.one_sided:
@@ -159,7 +160,7 @@ class Detector(ABC):
             verdict = Verdict.INCONCLUSIVE
         return self.finding(
             evidence, verdict=verdict, score=score, log10_lr=log10_lr, details=details,
-            artifacts=artifacts, reason=f"{reason}; {verbal_scale(log10_lr)}",
+            artifacts=artifacts, reason=f"{reason.rstrip('.')}; {verbal_scale(log10_lr)}.",
         )
 
     def inconclusive(self, evidence: EvidenceInput, reason: str, **details: Any) -> Finding:

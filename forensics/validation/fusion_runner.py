@@ -45,9 +45,13 @@ def fusion_finding(model: FusionModel, evidence_sha256: str, findings: Sequence[
     if statement.log10_lr is None:
         reason = f"No combined statement: {statement.verbal}."
     else:
-        shares = ", ".join(f"{name} {share:+.2f}" for name, share in statement.contributions.items())
+        shares = ", ".join(f"{name} {share + 0.0:+.2f}"  # + 0.0: no "-0.00"
+                           for name, share in statement.contributions.items())
+        capped = abs(statement.log10_lr) >= model.cap - 1e-9
         reason = (f"Combined statement (logistic-regression fusion): {statement.verbal} "
-                  f"(log10 LR {statement.log10_lr:+.2f}; contributions {shares}).")
+                  f"(log10 LR {statement.log10_lr:+.2f}"
+                  + (", the most its validation data support" if capped else "")
+                  + f"; contributions {shares}).")
     return Finding(
         evidence_sha256=evidence_sha256,
         detector=FUSION_NAME,
