@@ -88,3 +88,31 @@ def test_evidence_selection_by_prefix(repository, case_number, home, evidence_di
     with pytest.raises(CaseError, match="no evidence item"):
         analyze_case(repository, home, case_number, examiner=EXAMINER,
                      detector_names=[toy_detector], evidence_prefixes=["ffffffffffff"])
+
+
+def test_a_combined_finding_is_recorded_per_item(repository, case_number, home, evidence_dir):
+    """With the shipped fusion model, analyze adds one 'fusion' finding per analysed item,
+    naming the findings it combined; a file with no generator tag gets no LR from it."""
+    from PIL import Image, PngImagePlugin
+
+    from forensics.validation.fusion import shipped_fusion
+
+    if shipped_fusion() is None:
+        pytest.skip("no fusion model ships with this build")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a portrait\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1")
+    generated = evidence_dir / "generated.png"
+    Image.new("RGB", (64, 64), (90, 90, 90)).save(generated, pnginfo=info)
+    Intake(repository, home, case_number).acquire([evidence_dir], examiner=EXAMINER)
+    run = analyze_case(repository, home, case_number, examiner=EXAMINER, detector_names=["metadata"])
+    fused = {r.evidence_label: r.finding for r in run.recorded if r.finding.detector == "fusion"}
+    labels = {i.original_name: i.label for i in repository.list_evidence(case_number)}
+    assert set(fused) == set(labels.values())
+    tagged = fused[labels["generated.png"]]
+    assert tagged.verdict == Verdict.SUPPORTS_MANIPULATION and tagged.log10_lr > 0
+    metadata_finding = next(r.finding for r in run.recorded
+                            if r.evidence_label == labels["generated.png"] and r.finding.log10_lr)
+    assert tagged.details["inputs"]["metadata"]["finding"] == metadata_finding.digest
+    plain = fused[labels["red.jpg"]]
+    assert plain.log10_lr is None and plain.verdict == Verdict.INCONCLUSIVE
+    assert verify_case(repository, home, case_number).ok
