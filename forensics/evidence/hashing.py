@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 CHUNK_SIZE = 4 * 1024 * 1024
-RING_SIZE = 12  # buffers in flight: 48 MiB, enough slack for the disk to lag the hashes
+RING_SIZE = 8  # buffers in flight: 32 MiB, enough slack for the disk to lag the hashes
 SYNC_EVERY = 16  # chunks between fdatasync() calls of a copy: writeback overlaps hashing
 ALGORITHMS = ("sha256", "sha1", "md5")
 

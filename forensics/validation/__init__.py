@@ -1,5 +1,3 @@
-"""Validation of detectors: metrics (AUC, EER, Cllr) and, later, calibration and dossiers."""
-
-from forensics.validation.metrics import Interval, bootstrap_auc, cllr, eer, roc_auc
-
-__all__ = ["Interval", "bootstrap_auc", "cllr", "eer", "roc_auc"]
+"""Validation of detectors: metrics (AUC, EER, Cllr), calibration to likelihood ratios,
+validation records and fusion. Import the submodules directly (this package imports
+nothing, so evidence intake does not load SciPy)."""

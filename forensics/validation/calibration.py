@@ -16,9 +16,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy.optimize import isotonic_regression, minimize
-
-from forensics.validation.metrics import cllr
 
 Transform = Literal["identity", "logit"]
 LOGIT_EPS = 1e-6  # probabilities are clipped before the logit: scores of exactly 0 or 1
@@ -77,6 +74,8 @@ def fit_balanced_logistic(
     standardised for the optimiser; a tiny ridge keeps separable data finite. Without
     an intercept, all-zero features give log-odds 0 (LR = 1).
     """
+    from scipy.optimize import minimize  # imported here: intake and verify never need it
+
     y = np.asarray(labels, dtype=np.int64)
     x = np.atleast_2d(np.asarray(features, dtype=np.float64).T).T  # n x d
     if (y == 1).sum() == 0 or (y == 0).sum() == 0:
@@ -132,6 +131,10 @@ def min_cllr(scores: np.ndarray | list, labels: np.ndarray | list) -> float:
     Cllr - min Cllr is what calibration costs; min Cllr is what the scores' ranking
     allows at best.
     """
+    from scipy.optimize import isotonic_regression
+
+    from forensics.validation.metrics import cllr
+
     s = np.asarray(scores, dtype=np.float64)
     y = np.asarray(labels, dtype=np.int64)
     weights = _class_weights(y)
