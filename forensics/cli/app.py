@@ -9,7 +9,7 @@ import typer
 
 from forensics import __version__
 from forensics.cli import (
-    acquire, analyze, case, custody, db, keys, report, train, validate, verify,
+    acquire, analyze, case, custody, db, keys, report, train, train_cnn, validate, verify,
 )
 from forensics.cli.state import State
 from forensics.settings import ENV_DB_URL, ENV_HOME, Settings
@@ -59,6 +59,7 @@ app.command("detectors")(analyze.detectors)
 app.add_typer(keys.app, name="keys")
 app.command("report")(report.report)
 app.command("validate")(validate.validate)
+train.app.command("cnn")(train_cnn.cnn)
 app.add_typer(train.app, name="train")
 
 

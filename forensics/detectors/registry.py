@@ -19,6 +19,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "forensics.detectors.metadata",
     "forensics.detectors.frequency",
     "forensics.detectors.blink",
+    "forensics.detectors.cnn",
 )
 
 _registry: dict[str, type[Detector]] = {}

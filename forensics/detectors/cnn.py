@@ -1,0 +1,259 @@
+"""The CNN detector: Meso-4 over aligned face crops, with Grad-CAM heatmaps.
+
+Image: the face is found with MediaPipe's face mesh (``forensics.models.crops``: whole
+picture, then overlapping tiles for small faces), cropped and aligned by the eyes to
+256 x 256, and scored by the network. Score = sigmoid(logit): a raw score in [0, 1],
+not a probability of anything until a validation record calibrates it (validate with
+``--transform logit`` to calibrate on the logit itself).
+
+No face: the network was trained and tested on aligned faces only, so a picture without
+one is outside its domain; the finding is "inconclusive" with that reason and no score
+(no centre-crop guess is made).
+
+Video: the frames picked by the sampling policy (``video_frames``, default 32) are
+cropped the same way. Clip score = sigmoid(mean of the per-frame logits over the frames
+with a face); frames without a face are counted, not scored. The per-frame scores are
+the "cnn_frame_scores" artifact (JSON, for the report's timeline), and the Grad-CAM
+heatmaps of the ``gradcam_frames`` highest-scoring frames are "cnn_gradcam" PNG
+artifacts (face crop beside the heatmap overlay), referenced by SHA-256 in the details.
+
+Weights (``forensics/data/cnn_default.pt``) and model card
+(``forensics/data/cnn_default.card.json``) are pinned by SHA-256 below and checked
+before loading; a changed file is refused with an IntegrityError naming it. Regenerate
+them with the command recorded in the card ("reproduce") and update both constants.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import torch
+
+from forensics.canonical import canonical_bytes
+from forensics.detectors.base import Detector, DetectorConfig
+from forensics.detectors.registry import register
+from forensics.errors import EvidenceError, IntegrityError
+from forensics.media import DEFAULT_MAX_PIXELS, load_image, probe_video
+from forensics.model import Artifact, EvidenceInput, Finding
+from forensics.models.crops import Crop, ImageFaces, video_crops
+from forensics.models.gradcam import gradcam, overlay_png
+from forensics.models.meso import ARCHITECTURE, Meso4, predict_logits, to_tensor
+
+WEIGHTS_FILE = "cnn_default.pt"
+CARD_FILE = "cnn_default.card.json"
+PINNED_WEIGHTS_SHA256 = "99a62a096852a98459aa8c54cbf11e07afbfe0c91dbc6c7b3ae2b093ede12243"
+PINNED_CARD_SHA256 = "5e2af10bb60b84fc933845266dc8e387fb9583fa338cba982d80a6cb2106ba21"
+
+CLIP_RULE = "sigmoid of the mean of the per-frame logits over the sampled frames with a face"
+
+
+@dataclass(frozen=True)
+class CnnConfig(DetectorConfig):
+    """Settings hashed into every finding."""
+
+    video_frames: int = 32  #: frames sampled from a video (see SamplingPolicy)
+    crop_size: int = 256  #: aligned face crop side, the network's input
+    gradcam_frames: int = 2  #: Grad-CAM heatmaps for this many highest-scoring frames
+    max_pixels: int = DEFAULT_MAX_PIXELS  #: decompression-bomb limit for images
+    weights_sha256: str = PINNED_WEIGHTS_SHA256  #: SHA-256 the weights file must have
+    card_sha256: str = PINNED_CARD_SHA256  #: SHA-256 the model card must have
+
+
+def default_weights_path() -> Path:
+    return Path(str(files("forensics") / "data" / WEIGHTS_FILE))
+
+
+def default_card_path() -> Path:
+    return Path(str(files("forensics") / "data" / CARD_FILE))
+
+
+def _checked(path: Path, expected: str, what: str) -> bytes:
+    """The file's bytes, after checking their SHA-256 against the pinned value."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IntegrityError(f"{path}: the CNN {what} cannot be read: {exc}", subject=str(path)) from exc
+    found = hashlib.sha256(data).hexdigest()
+    if found != expected:
+        raise IntegrityError(
+            f"{path}: SHA-256 {found} of the CNN {what} does not match the pinned {expected}; "
+            "refusing to load it",
+            subject=str(path),
+        )
+    return data
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@register
+class CnnDetector(Detector):
+    """Meso-4 (Afchar et al. 2018) on aligned face crops, trained on ../shared/corpus."""
+
+    name = "cnn"
+    version = "1.0.0"
+    inputs = frozenset({"image", "video"})
+    description = "A compact CNN (Meso-4) over aligned face crops, with Grad-CAM heatmaps"
+
+    def __init__(
+        self,
+        config: DetectorConfig | None = None,
+        *,
+        weights_path: Path | None = None,
+        card_path: Path | None = None,
+    ) -> None:
+        super().__init__(config)
+        self.weights_path = Path(weights_path) if weights_path else default_weights_path()
+        self.card_path = Path(card_path) if card_path else default_card_path()
+        self._digest: str | None = None
+        self._model: Meso4 | None = None
+        self._card_digest: str | None = None
+        self._faces: ImageFaces | None = None
+
+    @classmethod
+    def default_config(cls) -> CnnConfig:
+        return CnnConfig()
+
+    @property
+    def weights_digest(self) -> str:
+        """SHA-256 of the weights file's bytes."""
+        if self._digest is None:
+            self._digest = hashlib.sha256(self.weights_path.read_bytes()).hexdigest()
+        return self._digest
+
+    def model(self) -> Meso4:
+        """The network, loaded after its weights and model card passed the SHA-256 check."""
+        if self._model is None:
+            cfg: CnnConfig = self.config  # type: ignore[assignment]
+            data = _checked(self.weights_path, cfg.weights_sha256, "weights file")
+            card = _checked(self.card_path, cfg.card_sha256, "model card")
+            try:
+                state = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
+                model = Meso4(cfg.crop_size)
+                model.load_state_dict(state, strict=True)
+            except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+                raise IntegrityError(
+                    f"{self.weights_path}: not a Meso-4 state dict: {exc}", subject=str(self.weights_path)
+                ) from exc
+            self._digest = hashlib.sha256(data).hexdigest()
+            self._card_digest = hashlib.sha256(card).hexdigest()
+            self._model = model.eval()
+        return self._model
+
+    def __enter__(self) -> Self:
+        self.model()
+        self._faces = ImageFaces(self.config.crop_size).__enter__()  # type: ignore[attr-defined]
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._faces is not None:
+            self._faces.__exit__(*exc_info)
+            self._faces = None
+
+    def analyze(self, evidence: EvidenceInput) -> Iterator[Finding]:
+        model = self.model()  # an integrity failure is not the evidence's fault: raise
+        if self._faces is None:
+            with self:
+                yield from self.analyze(evidence)
+            return
+        try:
+            if evidence.kind == "video":
+                yield self._video(evidence, model, self._faces)
+            else:
+                yield self._image(evidence, model, self._faces)
+        except EvidenceError as exc:
+            yield self.error(evidence, exc.reason)
+
+    # -- images and videos ----------------------------------------------------------
+
+    def _common(self) -> dict[str, Any]:
+        return {
+            "architecture": ARCHITECTURE,
+            "model_card_sha256": self._card_digest,
+            "crop": f"{self.config.crop_size}x{self.config.crop_size} face aligned by the eyes",  # type: ignore[attr-defined]
+        }
+
+    def _heatmaps(self, model: Meso4, crops: list[Crop], logits: np.ndarray) -> tuple[list[Artifact], list[dict[str, Any]]]:
+        """Grad-CAM PNGs of the highest-scoring crops (ties: the earlier frame first)."""
+        top = sorted(range(len(crops)), key=lambda i: (-logits[i], i))[: self.config.gradcam_frames]  # type: ignore[attr-defined]
+        artifacts, refs = [], []
+        for i in top:
+            pixels = crops[i].pixels
+            assert pixels is not None
+            _, heat = gradcam(model, to_tensor([pixels]))
+            art = Artifact("cnn_gradcam", "image/png", overlay_png(pixels, heat))
+            artifacts.append(art)
+            refs.append({"frame_index": crops[i].frame_index, "time_s": crops[i].time_s,
+                         "logit": float(logits[i]), "sha256": art.sha256})  # fmt: skip
+        return artifacts, refs
+
+    def _no_face(self, evidence: EvidenceInput, what: str, **details: Any) -> Finding:
+        return self.inconclusive(
+            evidence,
+            f"No face was found in {what}. The CNN was trained and tested on aligned face "
+            "crops only, so this file is outside its validated domain and it gives no score.",
+            face_found=False, **self._common(), **details,
+        )  # fmt: skip
+
+    def _image(self, evidence: EvidenceInput, model: Meso4, faces: ImageFaces) -> Finding:
+        image = load_image(
+            evidence.path, mode="RGB", max_pixels=self.config.max_pixels,  # type: ignore[attr-defined]
+            name=evidence.original_name or str(evidence.path),
+        )  # fmt: skip
+        size = {"input": "image", "format": image.format, "width": image.width, "height": image.height}
+        crop = faces.crop(image.pixels)
+        if crop.pixels is None:
+            return self._no_face(evidence, "the picture", **size)
+        logit = float(_logits(model, [crop])[0])
+        artifacts, refs = self._heatmaps(model, [crop], np.array([logit]))
+        score = _sigmoid(logit)
+        details = {**size, **self._common(), "face_found": True, "logit": logit, "gradcam": refs}
+        reason = f"Meso-4 on the aligned face gives a score of {score:.2f} (logit {logit:+.2f})"
+        return self.scored(evidence, score=score, reason=reason, details=details, artifacts=tuple(artifacts))
+
+    def _video(self, evidence: EvidenceInput, model: Meso4, faces: ImageFaces) -> Finding:
+        info = probe_video(evidence.path)
+        crops = list(video_crops(faces, evidence.path, self.config.video_frames))  # type: ignore[attr-defined]
+        found = [c for c in crops if c.pixels is not None]
+        size = {"input": "video", "codec": info.codec, "width": info.width, "height": info.height,
+                "frames_sampled": len(crops), "frames_with_face": len(found)}  # fmt: skip
+        if not found:
+            return self._no_face(evidence, f"any of the {len(crops)} sampled frames", **size)
+        logits = _logits(model, found)
+        clip_logit = float(np.mean(logits))
+        score = _sigmoid(clip_logit)
+        by_index = dict(zip((c.frame_index for c in found), logits.tolist(), strict=True))
+        frames = [
+            {"index": c.frame_index, "time_s": c.time_s, "face": c.pixels is not None,
+             "logit": by_index.get(c.frame_index), "score": None if c.frame_index not in by_index
+             else _sigmoid(by_index[c.frame_index])}
+            for c in crops
+        ]  # fmt: skip
+        timeline = Artifact("cnn_frame_scores", "application/json", canonical_bytes(
+            {"description": "per sampled frame: Meso-4 logit and sigmoid score (null: no face)",
+             "clip_rule": CLIP_RULE, "frames": frames}))  # fmt: skip
+        heatmaps, refs = self._heatmaps(model, found, logits)
+        details = {**size, **self._common(), "face_found": True, "clip_rule": CLIP_RULE,
+                   "clip_logit": clip_logit, "frame_logit_min": float(logits.min()),
+                   "frame_logit_max": float(logits.max()), "frame_scores_sha256": timeline.sha256,
+                   "gradcam": refs}  # fmt: skip
+        reason = (
+            f"Meso-4 on the aligned faces of {len(found)} of {len(crops)} sampled frames gives "
+            f"a clip score of {score:.2f} (mean logit {clip_logit:+.2f}, frames from "
+            f"{float(logits.min()):+.2f} to {float(logits.max()):+.2f})"
+        )
+        return self.scored(evidence, score=score, reason=reason, details=details,
+                           artifacts=(timeline, *heatmaps))  # fmt: skip
+
+
+def _logits(model: Meso4, crops: list[Crop]) -> np.ndarray:
+    return predict_logits(model, [c.pixels for c in crops if c.pixels is not None])
