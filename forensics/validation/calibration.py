@@ -65,7 +65,11 @@ def _class_weights(labels: np.ndarray) -> np.ndarray:
 
 
 def fit_balanced_logistic(
-    features: np.ndarray, labels: np.ndarray, *, fit_intercept: bool = True
+    features: np.ndarray,
+    labels: np.ndarray,
+    *,
+    fit_intercept: bool = True,
+    coefficient_bounds: tuple[float, float] | None = None,
 ) -> tuple[np.ndarray, float]:
     """Weighted logistic regression with each class weighted to half the total.
 
@@ -95,7 +99,10 @@ def fit_balanced_logistic(
         g = -weights * sign / (1.0 + np.exp(margin))
         return value, np.concatenate([z.T @ g + 2 * L2 * a, [np.sum(g)]])
 
-    bounds = [(None, None)] * d + [(None, None) if fit_intercept else (0.0, 0.0)]
+    low, high = coefficient_bounds if coefficient_bounds else (None, None)
+    bounds = [
+        (None if low is None else low * sc, None if high is None else high * sc) for sc in scale
+    ] + [(None, None) if fit_intercept else (0.0, 0.0)]
     result = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=bounds)
     a, b = result.x[:d], result.x[d]
     coefficients = a / scale

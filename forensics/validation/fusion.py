@@ -9,8 +9,11 @@ on validation data. Unlike a plain sum it learns how far detectors are redundant
 There is deliberately no intercept: the inputs are already calibrated LRs, and an
 intercept would turn "no detector said anything" into evidence (on a corpus where
 camera originals lack generator tags it learns "no tag, so authentic", which is
-exactly the inference absence of metadata must never support). Weights are >= 0: a
-calibrated detector cannot be evidence for the opposite of what it says.
+exactly the inference absence of metadata must never support). Weights lie in [0, 1]:
+a calibrated detector cannot be evidence for the opposite of what it says, and the
+fusion may discount redundant detectors but never inflate an LR beyond what its own
+validation measured (on small validation sets an unbounded fit does, and then states
+moderate support for manipulation about real files).
 """
 
 from __future__ import annotations
@@ -72,8 +75,9 @@ class FusedStatement:
 def fit_fusion(detectors: Sequence[str], matrix: np.ndarray, labels: np.ndarray) -> FusionModel:
     """Fit the fusion on items x detectors log10 LRs (NaN or missing -> 0)."""
     x = np.nan_to_num(np.asarray(matrix, dtype=np.float64), nan=0.0) * math.log(10)
-    coefficients, _ = fit_balanced_logistic(x, labels, fit_intercept=False)
-    coefficients = np.clip(coefficients, 0.0, None)
+    coefficients, _ = fit_balanced_logistic(
+        x, labels, fit_intercept=False, coefficient_bounds=(0.0, 1.0)
+    )
     y = np.asarray(labels)
     return FusionModel(
         detectors=tuple(detectors),
