@@ -116,3 +116,12 @@ def test_a_combined_finding_is_recorded_per_item(repository, case_number, home, 
     plain = fused[labels["red.jpg"]]
     assert plain.log10_lr is None and plain.verdict == Verdict.INCONCLUSIVE
     assert verify_case(repository, home, case_number).ok
+    # the report shows the combined statement and the fusion's own validation record
+    from reports.generate import generate_report
+    from reports.model import build_report_content
+
+    made = generate_report(repository, home, case_number, examiner=EXAMINER, out=home / "r.pdf")
+    assert (home / "r.pdf").is_file() and made is not None
+    content = build_report_content(repository, home, case_number, examiner=EXAMINER)
+    fusion_method = next(m for m in content.methods if m.name == "fusion")
+    assert fusion_method.validation, "the shipped fusion record applies to the fusion findings"

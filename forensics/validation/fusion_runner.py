@@ -17,10 +17,11 @@ import numpy as np
 from forensics.canonical import digest
 from forensics.detectors.base import Detector
 from forensics.model import Finding
-from forensics.validation.calibration import min_cllr
+from forensics.validation.calibration import Calibration, min_cllr
 from forensics.validation.fusion import FusionModel, fit_fusion, state
 from forensics.validation.manifest import LabelledFile, LabelledSet, split_by_group
-from forensics.validation.runner import evidence_inputs, metric_report
+from forensics.validation.record import ValidationRecord
+from forensics.validation.runner import downsample, evidence_inputs, metric_report, roc_points
 
 FUSION_NAME = "fusion"
 FUSION_VERSION = "1.0.0"
@@ -114,23 +115,31 @@ def validate_fusion(
          if i.label == 0 and v >= 0.30103 * 0.5),
         key=lambda e: -e["log10_lr"],
     )
-    return {
-        "model": model.as_json(),
-        "record": {
-            "detector": FUSION_NAME,
-            "detector_version": FUSION_VERSION,
+    record = ValidationRecord(
+        detector=FUSION_NAME,
+        detector_version=FUSION_VERSION,
+        config_digest=digest(model.as_json()),  # as in every fusion finding
+        weights_digest=None,
+        data={
+            "name": labelled.name,
+            "manifest_digest": labelled.digest,
+            "items": labelled.counts,
             "inputs": {d.name: {"version": d.version, "validation": d.validation.digest
                                 if d.validation else None} for d in detectors},
-            "data": {
-                "name": labelled.name,
-                "manifest_digest": labelled.digest,
-                "items": labelled.counts,
-                "calibration_split": {"real": int((y_cal == 0).sum()), "fake": int((y_cal == 1).sum())},
-                "metric_split": {"real": int((y_met == 0).sum()), "fake": int((y_met == 1).sum())},
-            },
-            "metrics": metrics,
-            "detectors_alone": per_detector,
-            "real_items_near_support": near,
-            "created": date.today().isoformat(),
+            "calibration_split": {"real": int((y_cal == 0).sum()), "fake": int((y_cal == 1).sum())},
+            "metric_split": {"real": int((y_met == 0).sum()), "fake": int((y_met == 1).sum())},
+            "split_rule": f"by group, SHA-256 order, {calibration_share:.0%} of groups per "
+                          "label for fitting the fusion, the rest for the metrics",
         },
-    }
+        # the fused value is already a log10 LR: the calibration is the identity, capped
+        calibration=Calibration("identity", math.log(10), 0.0, model.cap,
+                                int((y_cal == 0).sum()), int((y_cal == 1).sum())),
+        metrics=dict(metrics, detectors_alone=per_detector, real_items_near_support=near),
+        plots={
+            "roc": roc_points(fused, y_met),
+            "tippett": {"real": downsample(np.sort(fused[y_met == 0])),
+                        "fake": downsample(np.sort(fused[y_met == 1]))},
+        },
+        created=date.today().isoformat(),
+    )
+    return {"model": model.as_json(), "record": record.as_json()}

@@ -86,4 +86,6 @@ def shipped_record(name: str) -> ValidationRecord | None:
     resource = files("forensics").joinpath(SHIPPED_DIR, f"{name}.json")
     if not resource.is_file():
         return None
-    return ValidationRecord.from_json(json.loads(resource.read_text(encoding="utf-8")))
+    data = json.loads(resource.read_text(encoding="utf-8"))
+    # fusion.json holds the fusion model beside its record
+    return ValidationRecord.from_json(data.get("record", data))

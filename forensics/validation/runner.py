@@ -77,14 +77,14 @@ def score_items(
     ]
 
 
-def _downsample(values: np.ndarray) -> list[float]:
+def downsample(values: np.ndarray) -> list[float]:
     if values.size <= MAX_PLOT_POINTS:
         return [float(v) for v in values]
     idx = np.linspace(0, values.size - 1, MAX_PLOT_POINTS).round().astype(int)
     return [float(values[i]) for i in idx]
 
 
-def _roc_points(scores: np.ndarray, labels: np.ndarray) -> dict[str, list[float]]:
+def roc_points(scores: np.ndarray, labels: np.ndarray) -> dict[str, list[float]]:
     thresholds = np.unique(scores)[::-1]
     pos, neg = scores[labels == 1], scores[labels == 0]
     fpr = [0.0] + [float((neg >= t).mean()) for t in thresholds]
@@ -169,10 +169,10 @@ def validate(
         calibration=calibration,
         metrics=metrics,
         plots={
-            "roc": _roc_points(metric_scores, metric_labels),
+            "roc": roc_points(metric_scores, metric_labels),
             "tippett": {
-                "real": _downsample(np.sort(log10_lr[metric_labels == 0])),
-                "fake": _downsample(np.sort(log10_lr[metric_labels == 1])),
+                "real": downsample(np.sort(log10_lr[metric_labels == 0])),
+                "fake": downsample(np.sort(log10_lr[metric_labels == 1])),
             },
         },
         created=date.today().isoformat(),
