@@ -18,11 +18,8 @@ from typing import Any, ClassVar
 
 from forensics.canonical import digest
 from forensics.errors import NotApplicable
-from forensics.model import Artifact, EvidenceInput, Finding, Verdict, verbal_scale
+from forensics.model import Artifact, EvidenceInput, Finding, Verdict, verbal_scale, verdict_for
 from forensics.validation.record import ValidationRecord, shipped_record
-
-# |log10 LR| below log10(2) is "no support either way" on the ENFSI scale
-SUPPORT_THRESHOLD_LOG10 = 0.30103
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,14 +149,8 @@ class Detector(ABC):
         log10_lr = record.calibration.log10_lr(score)
         if self.one_sided:
             log10_lr = max(log10_lr, 0.0)
-        if log10_lr >= SUPPORT_THRESHOLD_LOG10:
-            verdict = Verdict.SUPPORTS_MANIPULATION
-        elif log10_lr <= -SUPPORT_THRESHOLD_LOG10:
-            verdict = Verdict.SUPPORTS_AUTHENTICITY
-        else:
-            verdict = Verdict.INCONCLUSIVE
         return self.finding(
-            evidence, verdict=verdict, score=score, log10_lr=log10_lr, details=details,
+            evidence, verdict=verdict_for(log10_lr), score=score, log10_lr=log10_lr, details=details,
             artifacts=artifacts, reason=f"{reason.rstrip('.')}; {verbal_scale(log10_lr)}.",
         )
 

@@ -8,15 +8,18 @@ from forensics.model.records import (
 )
 from forensics.model.findings import (
     FINDING_SCHEMA_VERSION,
+    SUPPORT_THRESHOLD_LOG10,
     Artifact,
     EvidenceInput,
     Finding,
     Verdict,
     verbal_scale,
+    verdict_for,
 )
 
 __all__ = [
     "FINDING_SCHEMA_VERSION",
+    "SUPPORT_THRESHOLD_LOG10",
     "Artifact",
     "Case",
     "CustodyEvent",
@@ -26,4 +29,5 @@ __all__ = [
     "Finding",
     "Verdict",
     "verbal_scale",
+    "verdict_for",
 ]

@@ -32,6 +32,19 @@ _VERBAL_STEPS: tuple[tuple[float, str], ...] = (
 )
 
 
+# |log10 LR| below log10(2) is "no support either way" on the ENFSI scale
+SUPPORT_THRESHOLD_LOG10 = 0.30103
+
+
+def verdict_for(log10_lr: float) -> Verdict:
+    """What a calibrated log10 LR supports: LR >= 2 one way or the other, else neither."""
+    if log10_lr >= SUPPORT_THRESHOLD_LOG10:
+        return Verdict.SUPPORTS_MANIPULATION
+    if log10_lr <= -SUPPORT_THRESHOLD_LOG10:
+        return Verdict.SUPPORTS_AUTHENTICITY
+    return Verdict.INCONCLUSIVE
+
+
 def verbal_scale(log10_lr: float) -> str:
     """The ENFSI verbal expression for a log10 likelihood ratio.
 
@@ -40,7 +53,7 @@ def verbal_scale(log10_lr: float) -> str:
     Between 1/2 and 2 the evidence is "no support either way".
     """
     magnitude = abs(log10_lr)
-    if magnitude < 0.30103:  # |LR| < 2
+    if magnitude < SUPPORT_THRESHOLD_LOG10:  # |LR| < 2
         return "no support either way"
     side = "manipulation" if log10_lr > 0 else "authenticity"
     for bound, word in _VERBAL_STEPS:

@@ -27,11 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from forensics.model import Verdict, verbal_scale
+from forensics.model import Verdict, verbal_scale, verdict_for
 from forensics.validation.calibration import elub_cap, fit_balanced_logistic
 
 SHIPPED_FUSION = "data/validation/fusion.json"
-SUPPORT_THRESHOLD_LOG10 = 0.30103
 
 
 @dataclass(frozen=True)
@@ -96,13 +95,7 @@ def state(model: FusionModel | None, log10_lrs: Mapping[str, float | None]) -> F
         return FusedStatement(None, "no validated detector gave a likelihood ratio",
                               Verdict.INCONCLUSIVE, {})
     fused = model.fuse(given)
-    if fused >= SUPPORT_THRESHOLD_LOG10:
-        verdict = Verdict.SUPPORTS_MANIPULATION
-    elif fused <= -SUPPORT_THRESHOLD_LOG10:
-        verdict = Verdict.SUPPORTS_AUTHENTICITY
-    else:
-        verdict = Verdict.INCONCLUSIVE
-    return FusedStatement(fused, verbal_scale(fused), verdict, model.contributions(given))
+    return FusedStatement(fused, verbal_scale(fused), verdict_for(fused), model.contributions(given))
 
 
 def shipped_fusion() -> tuple[FusionModel, dict[str, Any]] | None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from forensics.canonical import digest
 from forensics.detectors.base import Detector
-from forensics.model import Finding
+from forensics.model import SUPPORT_THRESHOLD_LOG10, Finding
 from forensics.validation.calibration import Calibration, min_cllr
 from forensics.validation.fusion import FusionModel, fit_fusion, state
 from forensics.validation.manifest import LabelledFile, LabelledSet, split_by_group
@@ -112,7 +112,7 @@ def validate_fusion(
                               if k in ("auc", "cllr", "false_positive_rate", "false_negative_rate")}
     near = sorted(
         ({"path": str(i.path.name), "log10_lr": float(v)} for i, v in zip(metric, fused)
-         if i.label == 0 and v >= 0.30103 * 0.5),
+         if i.label == 0 and v >= SUPPORT_THRESHOLD_LOG10 / 2),
         key=lambda e: -e["log10_lr"],
     )
     record = ValidationRecord(

@@ -18,7 +18,7 @@ import numpy as np
 from forensics.detectors.base import Detector
 from forensics.evidence.hashing import sha256_file
 from forensics.evidence.sniff import sniff_media_type
-from forensics.model import EvidenceInput
+from forensics.model import SUPPORT_THRESHOLD_LOG10, EvidenceInput
 from forensics.validation.calibration import (
     Calibration,
     Transform,
@@ -31,7 +31,6 @@ from forensics.validation.manifest import LabelledFile, LabelledSet, split_by_gr
 from forensics.validation.metrics import bootstrap_auc, cllr, eer
 from forensics.validation.record import ValidationRecord
 
-VERDICT_LOG10 = 0.30103  # |log10 LR| below log10(2) is "no support either way"
 MAX_PLOT_POINTS = 200
 
 
@@ -116,10 +115,10 @@ def metric_report(log10_lr: np.ndarray, scores: np.ndarray, labels: np.ndarray) 
         },
         "min_cllr": min_cllr(scores, labels),
         # error rates at the reporting threshold: LR >= 2 is stated as support
-        "false_positive_rate": rate_interval(int((real >= VERDICT_LOG10).sum()), real.size),
-        "false_negative_rate": rate_interval(int((fake <= -VERDICT_LOG10).sum()), fake.size),
-        "inconclusive_real": rate_interval(int((np.abs(real) < VERDICT_LOG10).sum()), real.size),
-        "inconclusive_fake": rate_interval(int((np.abs(fake) < VERDICT_LOG10).sum()), fake.size),
+        "false_positive_rate": rate_interval(int((real >= SUPPORT_THRESHOLD_LOG10).sum()), real.size),
+        "false_negative_rate": rate_interval(int((fake <= -SUPPORT_THRESHOLD_LOG10).sum()), fake.size),
+        "inconclusive_real": rate_interval(int((np.abs(real) < SUPPORT_THRESHOLD_LOG10).sum()), real.size),
+        "inconclusive_fake": rate_interval(int((np.abs(fake) < SUPPORT_THRESHOLD_LOG10).sum()), fake.size),
         "ece": ece,
         "reliability": [vars(b) for b in bins],
     }
