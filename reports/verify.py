@@ -32,7 +32,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from forensics.audit.chain import verify_events
-from forensics.audit.verify import Problem
+from forensics.audit.verify import Problem, ProblemsFound
 from forensics.canonical import sha256_hex
 from forensics.errors import IntegrityError
 from forensics.keys import CertificateInfo
@@ -65,7 +65,7 @@ class SignatureInfo:
 
 
 @dataclass(frozen=True)
-class ReportVerification:
+class ReportVerification(ProblemsFound):
     """Outcome of `forensics verify --report FILE`."""
 
     path: str
@@ -78,14 +78,6 @@ class ReportVerification:
     findings_checked: int
     database_checked: bool  #: compared with a case database
     problems: tuple[Problem, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def first_failure(self) -> Problem | None:
-        return self.problems[0] if self.problems else None
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -33,15 +33,10 @@ class Problem:
         return {"kind": self.kind, "subject": self.subject, "message": self.message}
 
 
-@dataclass(frozen=True)
-class CaseVerification:
-    """Outcome of `forensics verify CASE`."""
+class ProblemsFound:
+    """Shared by verification results: ok when no problem, the first one is reported."""
 
-    case_number: str
-    evidence_checked: int
-    findings_checked: int
-    chain: ChainCheck
-    problems: tuple[Problem, ...] = field(default=())
+    problems: tuple[Problem, ...]
 
     @property
     def ok(self) -> bool:
@@ -50,6 +45,17 @@ class CaseVerification:
     @property
     def first_failure(self) -> Problem | None:
         return self.problems[0] if self.problems else None
+
+
+@dataclass(frozen=True)
+class CaseVerification(ProblemsFound):
+    """Outcome of `forensics verify CASE`."""
+
+    case_number: str
+    evidence_checked: int
+    findings_checked: int
+    chain: ChainCheck
+    problems: tuple[Problem, ...] = field(default=())
 
     def as_json(self) -> dict[str, Any]:
         return {

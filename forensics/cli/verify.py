@@ -3,6 +3,7 @@ verify a report PDF (signature, embedded case data, and against the case databas
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
@@ -12,7 +13,7 @@ from forensics.cli.output import (
     EXIT_FAILED, JSON_OPTION, byte_progress, emit_json, handle_errors, stderr,
 )
 from forensics.cli.state import state
-from forensics.audit.verify import verify_case
+from forensics.audit.verify import Problem, verify_case
 
 
 @handle_errors
@@ -53,13 +54,7 @@ def verify(
             f"chain head {result.chain.head}"
         )
     else:
-        first = result.first_failure
-        assert first is not None
-        stderr.print(f"[bold red]FAILED[/] case {case}: {first.kind} {first.subject}: "
-                     f"{first.message}", highlight=False)
-        for problem in result.problems[1:]:
-            stderr.print(f"  also: {problem.kind} {problem.subject}: {problem.message}",
-                         highlight=False)
+        _print_problems(f"case {case}", result.problems)
     if not result.ok:
         raise typer.Exit(EXIT_FAILED)
 
@@ -97,12 +92,16 @@ def _verify_report(ctx: typer.Context, path: Path, case: Optional[str], as_json:
                         else "not compared with a case database (give --case CASE)")
             typer.echo(f"report {path}: OK - {compared}")
         else:
-            first = result.first_failure
-            assert first is not None
-            stderr.print(f"[bold red]FAILED[/] report {path}: {first.kind} {first.subject}: "
-                         f"{first.message}", highlight=False)
-            for problem in result.problems[1:]:
-                stderr.print(f"  also: {problem.kind} {problem.subject}: {problem.message}",
-                             highlight=False)
+            _print_problems(f"report {path}", result.problems)
     if not result.ok:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _print_problems(what: str, problems: Sequence[Problem]) -> None:
+    """The first failure in bold, the others after it."""
+    first, *others = problems
+    stderr.print(f"[bold red]FAILED[/] {what}: {first.kind} {first.subject}: {first.message}",
+                 highlight=False)
+    for problem in others:
+        stderr.print(f"  also: {problem.kind} {problem.subject}: {problem.message}",
+                     highlight=False)

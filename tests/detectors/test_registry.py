@@ -29,7 +29,7 @@ def test_a_duplicate_name_is_an_error():
             yield from ()
 
     class Second(First):
-        pass
+        """Another class that claims the same name."""
 
     registry.register(First)
     try:
