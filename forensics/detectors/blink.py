@@ -13,6 +13,9 @@ person blinking at the low end of the normal resting range (8 a minute) would sh
 blink at all with a probability below 0.1 % (Poisson, e^-8 = 0.03 %), so that both "no
 blink" and a rate mean something. Shorter clips give "inconclusive", with the events.
 
+1.1: small faces (missed by the detector on the whole frame) are found in tiles and
+tracked in a window around them (``forensics.media.faces.VideoFaceTracker``).
+
 The method has no validation record yet, so it gives no likelihood ratio: a long enough
 clip gets the verdict "not validated" and a reason that states the comparison.
 """
@@ -94,7 +97,7 @@ class BlinkDetector(Detector):
     """Blink rate and blink events of the tracked face in a video."""
 
     name = "blink"
-    version = "1.0.1"
+    version = "1.1.0"
     inputs = frozenset({"video"})
     description = "eye-blink events and rate from face-mesh eye aspect ratios"
     config: BlinkConfig

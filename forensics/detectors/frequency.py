@@ -16,6 +16,8 @@ and update ``PINNED_PARAMS_SHA256``.
 
 Version 2: the same measurements, but the classifier is trained against learned
 up-convolution decoders instead of hand-written resamplers, so scores differ from 1.x.
+2.2: a small face in a video frame (missed on the whole frame) is searched in tiles, so
+its window replaces the whole frame there.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from forensics.media import (
     probe_video,
     sample_frames,
 )
-from forensics.media.faces import FaceTracker, TrackerConfig, display_rotation, upright
+from forensics.media.faces import FaceTracker, TrackerConfig, display_rotation, find_face, upright
 from forensics.model import Artifact, EvidenceInput, Finding, Verdict
 
 PARAMS_FILE = "frequency_default.json"
@@ -91,7 +93,7 @@ class FrequencyDetector(Detector):
     """Spectral up-sampling artefacts (Durall et al. 2020; checkerboard peaks)."""
 
     name = "frequency"
-    version = "2.1.0"
+    version = "2.2.0"
     inputs = frozenset({"image", "video"})
     description = "Periodic spectral peaks left by the up-sampling layers of image generators"
 
@@ -197,7 +199,7 @@ class FrequencyDetector(Detector):
                     return self._too_small(evidence, width, height)
                 # The face region at native resolution (no resampling, which would add
                 # interpolation peaks of its own); the whole frame when no face is found.
-                landmarks = tracker.landmarks(rgb)
+                landmarks = find_face(tracker, rgb)  # small faces: searched in tiles
                 region = gray if landmarks is None else _window(gray, landmarks, model.side)
                 spectrum = ff.analyse(region, side=model.side, n_bins=model.n_bins)
                 spectra.append(spectrum)

@@ -11,6 +11,13 @@ landmarks and summarised as unscorable intervals: never dropped.
 
 One face is followed (the first the detector returns; MediaPipe prefers the largest,
 most confident one). Several people in one clip are out of scope for this backend.
+
+Small faces: the short-range detector sees the whole picture at 128 x 128, so a face that
+fills a few percent of a wide or tall shot (a person standing in a room) is missed. When
+the whole picture gives no face, square tiles of two thirds of its shorter side,
+overlapping by half, are searched (``find_face_in_tiles``); in a video the face found
+there is then tracked inside a window around it (about three face widths, at least
+``MIN_TILE`` pixels), which follows the face and is given up when the face is lost.
 """
 
 from __future__ import annotations
@@ -51,6 +58,11 @@ MODEL_SHA256: dict[str, str] = {
 }
 
 
+TILE_FRACTION = 2 / 3  #: tile side as a share of the picture's shorter side
+MIN_TILE = 256  #: no tiling for pictures whose tile would be smaller than this
+WINDOW_FACE_WIDTHS = 3.0  #: side of a small-face tracking window, in face widths
+
+
 @dataclass(frozen=True)
 class TrackerConfig:
     """Face tracking settings (plain values, so a detector can hash them)."""
@@ -60,6 +72,7 @@ class TrackerConfig:
     redetect_every: int = 0  #: force a fresh detection every N frames (0: only when lost)
     refine_landmarks: bool = True  #: attention model: better eyelid and iris points
     max_side: int | None = None  #: downscale frames whose longer side exceeds this
+    tile_search_every: int = 10  #: frames between tile searches for a small face (0: never)
 
 
 @dataclass(frozen=True)
@@ -222,14 +235,139 @@ class FaceTracker:
         points *= np.array([width, height], dtype=np.float32)  # normalised -> original px
         return points
 
+    def reset(self) -> None:
+        """Forget the tracked face: the next image starts with a fresh detection."""
+        if self._mesh is not None:
+            self._mesh.reset()
+        self._since_detect = 0
+
+
+def _bbox(points: np.ndarray) -> tuple[float, float, float, float]:
+    x0, y0 = points.min(axis=0)
+    x1, y1 = points.max(axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def find_face_in_tiles(tracker: FaceTracker, rgb: np.ndarray) -> np.ndarray | None:
+    """Landmarks (frame pixels) of the first face found in overlapping square tiles.
+
+    Tiles of ``TILE_FRACTION`` of the shorter side, overlapping by half, in reading
+    order; None when the picture is too small to tile or no tile holds a face.
+    """
+    height, width = rgb.shape[:2]
+    side = round(min(height, width) * TILE_FRACTION)
+    if side < MIN_TILE:
+        return None
+    step = side // 2
+    for y in range(0, height - side + 1, step):
+        for x in range(0, width - side + 1, step):
+            points = tracker.landmarks(np.ascontiguousarray(rgb[y : y + side, x : x + side]))
+            if points is not None:
+                return points + np.array([x, y], dtype=np.float32)
+    return None
+
+
+def find_face(tracker: FaceTracker, rgb: np.ndarray) -> np.ndarray | None:
+    """Landmarks of a face in a still picture: the whole picture first, then its tiles."""
+    points = tracker.landmarks(np.ascontiguousarray(rgb))
+    return points if points is not None else find_face_in_tiles(tracker, rgb)
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A square of the frame in which a small face is tracked."""
+
+    x0: int
+    y0: int
+    side: int
+
+    @classmethod
+    def around(cls, points: np.ndarray, width: int, height: int) -> _Window:
+        x0, y0, x1, y1 = _bbox(points)
+        face = max(x1 - x0, y1 - y0)
+        side = min(max(round(face * WINDOW_FACE_WIDTHS), MIN_TILE), width, height)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        left = int(np.clip(round(cx - side / 2), 0, width - side))
+        top = int(np.clip(round(cy - side / 2), 0, height - side))
+        return cls(left, top, side)
+
+    def cut(self, rgb: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(rgb[self.y0 : self.y0 + self.side, self.x0 : self.x0 + self.side])
+
+    def far_from(self, other: _Window) -> bool:
+        """True when ``other`` is shifted by over a quarter of this side or a quarter larger
+        or smaller: worth moving to (small moves would only restart the tracker)."""
+        shift = max(abs(other.x0 - self.x0), abs(other.y0 - self.y0))
+        return shift > self.side / 4 or abs(other.side - self.side) > self.side / 4
+
+
+class VideoFaceTracker:
+    """Follows one face through consecutive frames, small faces included (module docstring).
+
+    Three graphs: the whole frame (video mode), a small face's window (video mode) and
+    the tile search (still images). A context manager.
+    """
+
+    def __init__(self, config: TrackerConfig = TrackerConfig()) -> None:
+        self.config = config
+        self._whole = FaceTracker(config)
+        self._window_tracker = FaceTracker(config)
+        self._finder = FaceTracker(config, static=True)
+        self._window: _Window | None = None
+        self._since_search = config.tile_search_every  # search on the first faceless frame
+
+    def __enter__(self) -> Self:
+        for tracker in (self._whole, self._window_tracker, self._finder):
+            tracker.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for tracker in (self._whole, self._window_tracker, self._finder):
+            tracker.__exit__(*exc_info)
+
+    def landmarks(self, rgb: np.ndarray) -> np.ndarray | None:
+        """(N, 2) landmark pixels of the followed face in this frame, or None."""
+        if self._window is not None:
+            points = self._in_window(rgb)
+            if points is not None:
+                return points
+        points = self._whole.landmarks(rgb)
+        if points is not None or not self.config.tile_search_every:
+            return points
+        self._since_search += 1
+        if self._since_search < self.config.tile_search_every:
+            return None
+        self._since_search = 0
+        points = find_face_in_tiles(self._finder, rgb)
+        if points is not None:
+            self._follow(points, rgb)
+        return points
+
+    def _in_window(self, rgb: np.ndarray) -> np.ndarray | None:
+        window = self._window
+        assert window is not None
+        points = self._window_tracker.landmarks(window.cut(rgb))
+        if points is None:  # lost: back to the whole frame, and search at once
+            self._window = None
+            self._since_search = self.config.tile_search_every
+            return None
+        points = points + np.array([window.x0, window.y0], dtype=np.float32)
+        height, width = rgb.shape[:2]
+        moved = _Window.around(points, width, height)
+        if window.far_from(moved):
+            self._window = moved
+            self._window_tracker.reset()  # its last position was in the old window's pixels
+        return points
+
+    def _follow(self, points: np.ndarray, rgb: np.ndarray) -> None:
+        height, width = rgb.shape[:2]
+        self._window = _Window.around(points, width, height)
+        self._window_tracker.reset()
+
     def observe(self, rgb: np.ndarray, frame_index: int, time_s: float) -> FaceObservation:
         points = self.landmarks(rgb)
-        bbox = None
-        if points is not None:
-            x0, y0 = points.min(axis=0)
-            x1, y1 = points.max(axis=0)
-            bbox = (float(x0), float(y0), float(x1), float(y1))
         height, width = rgb.shape[:2]
+        bbox = None if points is None else _bbox(points)
         return FaceObservation(frame_index, time_s, width, height, points, bbox)
 
 
@@ -315,7 +453,7 @@ def track_frames(
     config: TrackerConfig = TrackerConfig(),
 ) -> Iterator[FaceObservation]:
     """One observation per frame, in order; ``fps`` fills in missing timestamps."""
-    with FaceTracker(config) as tracker:
+    with VideoFaceTracker(config) as tracker:
         for frame in frames:
             time_s = frame.time_s if frame.time_s is not None else frame.index / fps
             yield tracker.observe(upright(frame.pixels, rotation), frame.index, time_s)
@@ -404,17 +542,15 @@ def face_crops(
     with FaceTracker(config, static=True) as tracker:
         for frame in frames:
             pixels = upright(frame.pixels, rotation)
-            points = tracker.landmarks(pixels)
+            points = find_face(tracker, pixels)
             if points is None:
                 yield FaceCrop(frame.index, frame.time_s, None, None)
                 continue
-            x0, y0 = points.min(axis=0)
-            x1, y1 = points.max(axis=0)
             crop = aligned_face_crop(pixels, points, size)
-            yield FaceCrop(frame.index, frame.time_s, crop, (float(x0), float(y0), float(x1), float(y1)))
+            yield FaceCrop(frame.index, frame.time_s, crop, _bbox(points))
 
 
 def detect_face(rgb: np.ndarray, config: TrackerConfig = TrackerConfig()) -> np.ndarray | None:
-    """Landmarks of the face in one still image, or None."""
+    """Landmarks of the face in one still image (small faces included), or None."""
     with FaceTracker(config, static=True) as tracker:
-        return tracker.landmarks(rgb)
+        return find_face(tracker, rgb)

@@ -5,11 +5,9 @@ MediaPipe face-mesh landmarks (``forensics.media.faces``), a crop rotated so the
 are level and scaled by their distance, ``size`` x ``size`` RGB uint8. Videos: the
 frames picked by ``forensics.media``'s sampling policy, each detected on its own.
 
-Small faces: MediaPipe's short-range detector sees the whole picture at 128 x 128, so a
-face that fills a few percent of a wide shot (DFDC clips: a person standing in a room,
-1080 x 1920) is missed. When the whole picture gives no face, square tiles of two
-thirds of its shorter side, overlapping by half, are tried in reading order and the
-first face found is kept (an adapter here, as ``face_crops`` has no such fallback).
+Small faces (DFDC clips: a person standing in a room, 1080 x 1920): when the whole
+picture gives no face, the tiles of ``forensics.media.faces.find_face`` are searched and
+the first face found is kept.
 """
 
 from __future__ import annotations
@@ -26,11 +24,9 @@ from forensics.media.faces import (
     FaceTracker,
     aligned_face_crop,
     display_rotation,
+    find_face,
     upright,
 )
-
-TILE_FRACTION = 2 / 3  #: tile side as a share of the picture's shorter side
-MIN_TILE = 256  #: no tiling for pictures whose tile would be smaller than this
 
 
 @dataclass(frozen=True)
@@ -58,20 +54,7 @@ class ImageFaces:
 
     def landmarks(self, rgb: np.ndarray) -> np.ndarray | None:
         """Face landmarks in the whole picture, else in the first tile that has a face."""
-        points = self._tracker.landmarks(np.ascontiguousarray(rgb))
-        if points is not None:
-            return points
-        height, width = rgb.shape[:2]
-        side = round(min(height, width) * TILE_FRACTION)
-        if side < MIN_TILE:
-            return None
-        step = side // 2
-        for y in range(0, height - side + 1, step):
-            for x in range(0, width - side + 1, step):
-                points = self._tracker.landmarks(np.ascontiguousarray(rgb[y : y + side, x : x + side]))
-                if points is not None:
-                    return points + np.array([x, y], dtype=np.float32)
-        return None
+        return find_face(self._tracker, rgb)
 
     def crop(self, rgb: np.ndarray, frame_index: int | None = None, time_s: float | None = None) -> Crop:
         points = self.landmarks(rgb)

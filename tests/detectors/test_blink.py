@@ -13,6 +13,7 @@ import pytest
 from forensics.detectors.blink import BlinkConfig, BlinkDetector, poisson_rate_ci
 from forensics.detectors.blink_events import BlinkParams, EarSeries, detect_blinks
 from forensics.detectors.registry import get_detector
+from forensics.media.faces import TrackerConfig
 from forensics.model import EvidenceInput, Finding, Verdict
 from tests.media.blink_clips import BLINK_PROFILE, blink_clip, still_clip
 
@@ -39,7 +40,7 @@ def spans(finding: Finding) -> list[tuple[int, int, int]]:
 
 def test_registered():
     assert get_detector("blink") is BlinkDetector
-    assert BlinkDetector.version == "1.0.1" and BlinkDetector.inputs == {"video"}
+    assert BlinkDetector.version == "1.1.0" and BlinkDetector.inputs == {"video"}
 
 
 def test_finds_exactly_the_drawn_blinks(clip):
@@ -63,6 +64,17 @@ def test_finds_exactly_the_drawn_blinks(clip):
     assert len(series["ear"]) == 150 and [e["peak_frame"] for e in series["events"]] == [p for _, p, _ in spans(finding)]
     open_ear = np.median([v for v in series["ear"] if v is not None])
     assert 0.25 < open_ear < 0.4 and all(series["ear"][p] < 0.5 * open_ear for _, p, _ in spans(finding))
+
+
+def test_a_small_face_in_a_tall_frame_is_found_in_tiles_and_tracked(tmp_path):
+    small = blink_clip(tmp_path / "small.mp4", 100, BLINKS[:2], small_in=(1280, 720))
+    finding = run(small)
+    assert finding.details["unscorable_share"] == 0
+    assert [drawn <= start <= drawn + 1 for (start, _, _), drawn in zip(spans(finding), BLINKS, strict=False)] == [True, True]
+    assert finding.details["blink_count"] == 2
+    # the whole frame alone does not show the detector this face
+    whole_only = BlinkConfig(tracker=TrackerConfig(tile_search_every=0))
+    assert run(small, whole_only).details["unscorable_share"] == 1.0
 
 
 def test_same_file_same_finding_digest(clip):

@@ -132,7 +132,7 @@ def test_simulated_decoders_are_deterministic_and_leave_peaks() -> None:
 def test_registered_and_described() -> None:
     assert get_detector("frequency") is FrequencyDetector
     info = FrequencyDetector().describe()
-    assert info["inputs"] == ["image", "video"] and info["version"] == "2.1.0"
+    assert info["inputs"] == ["image", "video"] and info["version"] == "2.2.0"
     assert info["weights_digest"] == PINNED_PARAMS_SHA256
 
 

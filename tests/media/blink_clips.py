@@ -111,12 +111,15 @@ def blink_clip(
     jitter: bool = True,
     rotation: int | None = None,
     leave_at: int | None = None,
+    small_in: tuple[int, int] | None = None,
 ) -> Path:
     """A clip of the astronaut blinking at ``blink_starts`` (each blink 4 frames long).
 
     ``jitter``: a slow sub-head movement of up to 2 px, as a hand-held or breathing subject;
     ``rotation``: store frames turned and record the display rotation, as a phone does;
-    ``leave_at``: from this frame the picture slides out to the right, 24 px a frame.
+    ``leave_at``: from this frame the picture slides out to the right, 24 px a frame;
+    ``small_in``: (height, width) of a grey canvas the portrait is placed on at 0.6 of its
+    size, near the top: a face too small for the detector to see on the whole frame.
     """
     base = astronaut()
     states = frame_states(n_frames, blink_starts)
@@ -129,12 +132,23 @@ def blink_clip(
             if leave_at is not None and i >= leave_at:
                 dx += 24 * (i - leave_at + 1)
             image = shifted(image, dx, dy) if (dx or dy) else image
+            if small_in is not None:
+                image = _placed_small(image, *small_in)
             if rotation is not None:
                 # stored turned so that a display rotation of ``rotation`` shows it upright
                 image = np.ascontiguousarray(np.rot90(image, k=-rotation // 90))
             yield image
 
     return write_video(path, frames(), rotation=rotation)
+
+
+def _placed_small(image: np.ndarray, height: int, width: int, scale: float = 0.6) -> np.ndarray:
+    side = round(image.shape[0] * scale)
+    small = np.asarray(Image.fromarray(image).resize((side, side), Image.Resampling.LANCZOS))
+    canvas = np.full((height, width, 3), 200, np.uint8)
+    left = (width - side) // 2
+    canvas[40 : 40 + side, left : left + side] = small
+    return canvas
 
 
 def still_clip(path: Path, image: np.ndarray, n_frames: int) -> Path:

@@ -20,7 +20,7 @@ from forensics.media.faces import (
     track_video,
 )
 from forensics.media.video import SamplingPolicy, sample_frames
-from tests.media.blink_clips import astronaut, blink_clip, still_clip
+from tests.media.blink_clips import astronaut, blink_clip, still_clip, write_video
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +47,26 @@ def test_every_frame_is_observed_and_a_face_that_leaves_is_recorded(clips):
     # the face slides out 24 px a frame from frame 20: lost within a few frames, not back
     assert len(missing) == 1 and 20 < missing[0].start_frame <= 32 and missing[0].end_frame == 39
     assert missing[0].start_s == pytest.approx(missing[0].start_frame / 25)
+
+
+def test_a_small_face_moving_across_a_wide_frame_is_followed(tmp_path):
+    face = np.asarray(Image.fromarray(astronaut()).resize((300, 300), Image.Resampling.LANCZOS))
+
+    def frames():
+        for i in range(50):
+            canvas = np.full((720, 1280, 3), 200, np.uint8)
+            left = 100 + 16 * i  # 800 px in 50 frames: the window must move with it
+            canvas[380:680, left : left + 300] = face
+            yield canvas
+
+    clip = write_video(tmp_path / "crossing.mp4", frames())
+    observed = list(track_video(clip))
+    assert [o.found for o in observed] == [True] * 50
+    centres = [(o.bbox[0] + o.bbox[2]) / 2 for o in observed]
+    expected = [centres[0] + 16 * i for i in range(50)]
+    assert np.abs(np.array(centres) - expected).max() < 12
+    whole_only = list(track_video(clip, faces.TrackerConfig(tile_search_every=0)))
+    assert not any(o.found for o in whole_only)
 
 
 def test_a_video_without_a_face_gives_observations_without_landmarks(clips):
