@@ -14,7 +14,9 @@ blink at all with a probability below 0.1 % (Poisson, e^-8 = 0.03 %), so that bo
 blink" and a rate mean something. Shorter clips give "inconclusive", with the events.
 
 1.1: small faces (missed by the detector on the whole frame) are found in tiles and
-tracked in a window around them (``forensics.media.faces.VideoFaceTracker``).
+tracked in a window around them (``forensics.media.faces.VideoFaceTracker``); a frame in
+which the eyes jump by over a quarter of their distance is measured again from a fresh
+detection (the tracker's fit lags behind such jumps and can mimic a closing lid).
 
 The method has no validation record yet, so it gives no likelihood ratio: a long enough
 clip gets the verdict "not validated" and a reason that states the comparison.

@@ -73,6 +73,10 @@ class TrackerConfig:
     refine_landmarks: bool = True  #: attention model: better eyelid and iris points
     max_side: int | None = None  #: downscale frames whose longer side exceeds this
     tile_search_every: int = 10  #: frames between tile searches for a small face (0: never)
+    #: re-detect when the eyes move more than this many inter-ocular distances in one
+    #: frame (tracking starts from the last frame's position and lags behind a jump);
+    #: talking heads move < 0.12 a frame; 0 disables
+    redetect_on_jump: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,7 @@ class FaceTracker:
         self._static = static
         self._mesh: Any = None
         self._since_detect = 0
+        self._last_eyes: tuple[np.ndarray, float] | None = None  #: eye midpoint, distance
 
     def __enter__(self) -> Self:
         verify_models(self.config.refine_landmarks)
@@ -224,6 +229,16 @@ class FaceTracker:
             if self._since_detect >= self.config.redetect_every:
                 self._mesh.reset()  # a new graph run starts with a detection
                 self._since_detect = 0
+        points = self._process(image, width, height)
+        if self._static or not self.config.redetect_on_jump:
+            return points
+        if points is not None and self._jumped(points):
+            self._mesh.reset()  # the lagging fit is replaced by a fresh detection
+            points = self._process(image, width, height)
+        self._last_eyes = None if points is None else _eye_midpoint(points)
+        return points
+
+    def _process(self, image: np.ndarray, width: int, height: int) -> np.ndarray | None:
         with warnings.catch_warnings():
             # protobuf 4 warns about an API MediaPipe 0.10 still calls, once per process
             warnings.simplefilter("ignore", UserWarning)
@@ -235,11 +250,24 @@ class FaceTracker:
         points *= np.array([width, height], dtype=np.float32)  # normalised -> original px
         return points
 
+    def _jumped(self, points: np.ndarray) -> bool:
+        if self._last_eyes is None:
+            return False
+        (before, distance), (now, _) = self._last_eyes, _eye_midpoint(points)
+        return float(np.hypot(*(now - before))) > self.config.redetect_on_jump * distance
+
     def reset(self) -> None:
         """Forget the tracked face: the next image starts with a fresh detection."""
         if self._mesh is not None:
             self._mesh.reset()
         self._since_detect = 0
+        self._last_eyes = None
+
+
+def _eye_midpoint(points: np.ndarray) -> tuple[np.ndarray, float]:
+    """Midpoint between the eye centres and their distance (the face's own scale)."""
+    right, left = eye_centres(points)
+    return (right + left) / 2, max(float(np.hypot(*(left - right))), 1.0)
 
 
 def _bbox(points: np.ndarray) -> tuple[float, float, float, float]:

@@ -138,3 +138,36 @@ def test_a_changed_face_model_is_refused(monkeypatch):
     with pytest.raises(IntegrityError, match="face_landmark_with_attention") as info:
         faces.verify_models(refine_landmarks=True)
     assert info.value.subject == name
+
+
+class _FakeMesh:
+    """Stands in for the MediaPipe graph: counts resets."""
+
+    def __init__(self) -> None:
+        self.resets = 0
+
+    def reset(self) -> None:
+        self.resets += 1
+
+
+def _face_at(x: float, eye_distance: float = 40.0) -> np.ndarray:
+    points = np.zeros((faces.LANDMARK_COUNT, 2), dtype=np.float32)
+    right, left = faces.RIGHT_EYE_CORNERS, faces.LEFT_EYE_CORNERS
+    points[list(right)] = [[x - eye_distance / 2 - 5, 100], [x - eye_distance / 2 + 5, 100]]
+    points[list(left)] = [[x + eye_distance / 2 - 5, 100], [x + eye_distance / 2 + 5, 100]]
+    return points
+
+
+@pytest.mark.parametrize(("step", "redetections"), [(4.0, 0), (20.0, 1)])
+def test_a_jump_of_the_face_is_measured_again_from_a_fresh_detection(monkeypatch, step, redetections):
+    tracker = faces.FaceTracker(faces.TrackerConfig(redetect_on_jump=0.25))
+    tracker._mesh = mesh = _FakeMesh()
+    fits = iter([_face_at(300), _face_at(300 + step), _face_at(300 + step + 1)])
+    monkeypatch.setattr(tracker, "_process", lambda *args: next(fits))
+    frame = np.zeros((480, 640, 3), np.uint8)
+    tracker.landmarks(frame)
+    second = tracker.landmarks(frame)
+    # eye distance 40 px: a 20 px step is half of it (a jump), a 4 px step a tenth
+    assert mesh.resets == redetections
+    expected = 300 + step + (1 if redetections else 0)
+    assert faces.eye_centres(second)[0][0] == pytest.approx(expected - 20)
