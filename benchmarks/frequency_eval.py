@@ -7,7 +7,9 @@ Two test sets:
   training.
 Each is scored as given, re-encoded as JPEG quality 90 and 75, and resized x0.5 (LANCZOS,
 stored as PNG), always through ``FrequencyDetector.run`` on a file. Beside the detector:
-two scores that look at no pixels, the pixel count and "the file is a PNG".
+its period-2 statistic T alone (a component, as a raw score), and two scores that look at
+no pixels, the pixel count and "the file is a PNG". On the corpus, the synthetic files
+are also scored per family (the same reals against each).
 
     python benchmarks/frequency_eval.py [--pairs 150] [--with-profile-variant]
 
@@ -67,14 +69,17 @@ CONDITIONS: dict[str, Transform | None] = {
 }
 
 
-def _score(detector: FrequencyDetector, data: bytes, media_type: str, tmp: Path) -> float:
+def _score(
+    detector: FrequencyDetector, data: bytes, media_type: str, tmp: Path
+) -> tuple[float, float]:
+    """The detector's probability and its period-2 statistic for one file."""
     path = tmp / hashlib.sha256(data).hexdigest()
     path.write_bytes(data)
     (finding,) = detector.run(EvidenceInput(path, path.name, media_type))
     path.unlink()
-    if finding.verdict is not Verdict.NOT_VALIDATED:
+    if finding.score is None or finding.verdict is Verdict.ERROR:
         raise RuntimeError(f"no score: {finding.reason}")
-    return float(finding.score)
+    return float(finding.score), float(finding.details["period2"]["statistic"])
 
 
 def _row(name: str, scores: list[float], labels: np.ndarray) -> str:
@@ -86,18 +91,24 @@ def _evaluate(
     title: str,
     items: list[tuple[bytes, str, int]],
     detector: FrequencyDetector,
+    families: list[str] | None = None,
 ) -> None:
     labels = np.array([label for _, _, label in items])
     print(f"\n{title}: {int((labels == 0).sum())} real, {int((labels == 1).sum())} synthetic")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         for condition, transform in CONDITIONS.items():
-            scores = []
+            scores, period2 = [], []
             for data, media_type, _ in items:
                 if transform is not None:
                     data, media_type = transform(Image.open(io.BytesIO(data)))
-                scores.append(_score(detector, data, media_type, tmp))
+                score, statistic = _score(detector, data, media_type, tmp)
+                scores.append(score)
+                period2.append(statistic)
             print(_row(f"frequency detector, {condition}", scores, labels))
+            print(_row(f"  its period-2 T alone, {condition}", period2, labels))
+            if condition == "as given" and families:
+                _by_family(scores, labels, families)
     pixels, png = [], []
     for data, _, _ in items:
         img = Image.open(io.BytesIO(data))
@@ -107,7 +118,22 @@ def _evaluate(
     print(_row("trivial: file is a PNG", png, labels))
 
 
-def corpus_items() -> list[tuple[bytes, str, int]] | None:
+def _by_family(scores: list[float], labels: np.ndarray, families: list[str]) -> None:
+    """The detector's AUC for each family of synthetic files against all the reals."""
+    for family in sorted({f for f, y in zip(families, labels, strict=True) if y == 1}):
+        keep = [y == 0 or f == family for f, y in zip(families, labels, strict=True)]
+        picked = [s for s, k in zip(scores, keep, strict=True) if k]
+        n = sum(1 for f in families if f == family)
+        print(_row(f"  synthetic family {family} ({n})", picked, labels[np.array(keep)]))
+
+
+def family(row: dict[str, str]) -> str:
+    """ComfyUI's example outputs (current diffusion models, native size) or the rest
+    (GAN faces, face swaps and Stable Diffusion faces from other repositories)."""
+    return "ComfyUI" if row["source_repo"].startswith("comfyanonymous/") else "other"
+
+
+def corpus_items() -> tuple[list[tuple[bytes, str, int]], list[str]] | None:
     manifest = CORPUS / "MANIFEST.tsv"
     if not manifest.exists():
         return None
@@ -115,14 +141,15 @@ def corpus_items() -> list[tuple[bytes, str, int]] | None:
         rows = [
             r for r in csv.DictReader(fh, delimiter="\t") if r["category"] == "synthetic_images"
         ]
-    items = []
+    items, families = [], []
     for row in rows:
         if row["label"] not in ("real", "fake"):
             continue
         path = CORPUS / row["local_path"]
         media_type = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
         items.append((path.read_bytes(), media_type, int(row["label"] == "fake")))
-    return items
+        families.append(family(row) if row["label"] == "fake" else "real")
+    return items, families
 
 
 def generated_items(pairs: int) -> list[tuple[bytes, str, int]]:
@@ -177,10 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     if corpus is None:
         print(f"\ncorpus not found at {CORPUS}: corpus rows skipped")
     else:
-        _evaluate("corpus synthetic_images", corpus, detector)
+        _evaluate("corpus synthetic_images", corpus[0], detector, corpus[1])
     _evaluate("generated set (held-out photographs)", generated_items(args.pairs), detector)
     if args.with_profile_variant and corpus is not None:
-        profile_variant(corpus)
+        profile_variant(corpus[0])
     return 0
 
 

@@ -21,6 +21,9 @@ Weights (``forensics/data/cnn_default.pt``) and model card
 (``forensics/data/cnn_default.card.json``) are pinned by SHA-256 below and checked
 before loading; a changed file is refused with an IntegrityError naming it. Regenerate
 them with the command recorded in the card ("reproduce") and update both constants.
+
+1.0.1: logits rounded to 1e-3 (``meso.LOGIT_DECIMALS``), so that a finding's digest is
+the same on CPUs whose float32 kernels differ in the 7th digit.
 """
 
 from __future__ import annotations
@@ -100,7 +103,7 @@ class CnnDetector(Detector):
     """Meso-4 (Afchar et al. 2018) on aligned face crops, trained on ../shared/corpus."""
 
     name = "cnn"
-    version = "1.0.0"
+    version = "1.0.1"
     inputs = frozenset({"image", "video"})
     description = "A compact CNN (Meso-4) over aligned face crops, with Grad-CAM heatmaps"
 

@@ -1,8 +1,9 @@
 """The frequency-artefact detector: spectral traces of up-sampling layers.
 
 For an image: luma, up to 2 x 2 central tiles of 256 pixels, their averaged log power
-spectrum (``frequency_features``), and a logistic model over the spectrum's periodic
-peaks gives the probability that the image is synthetic. For a video: the same on the
+spectrum and the period-2 test of their noise residual (``frequency_features``), and a
+logistic model over the spectrum's periodic peaks and the period-2 statistic gives the
+probability that the image is synthetic. For a video: the same on the
 frames picked by ``forensics.media.video``'s sampling policy (8 by default); the score
 is the mean of the frames' probabilities.
 
@@ -18,6 +19,8 @@ Version 2: the same measurements, but the classifier is trained against learned
 up-convolution decoders instead of hand-written resamplers, so scores differ from 1.x.
 2.2: a small face in a video frame (missed on the whole frame) is searched in tiles, so
 its window replaces the whole frame there.
+Version 3: the classifier also reads the period-2 alternation of the residual's energy,
+a test JPEG compression cannot trigger (``frequency_features.alternation_test``).
 """
 
 from __future__ import annotations
@@ -50,11 +53,12 @@ from forensics.model import Artifact, EvidenceInput, Finding, Verdict
 
 PARAMS_FILE = "frequency_default.json"
 PARAMS_FORMAT = "forensics.frequency-params/1"
-PINNED_PARAMS_SHA256 = "3514cc7166caab1e415b94ba8e538b33b92400dd7008123c16e1b04be7941f70"
+PINNED_PARAMS_SHA256 = "7c3299e4a9ba9d3711948fb6cc48d1c1adcb9e94a2551b3f8dfe64bb5eda2963"
 
 _METHOD = (
-    "a logistic model over the periodic peaks of the power spectrum, trained on "
-    "photographs and their reconstructions by small up-convolution decoders"
+    "a logistic model over the periodic peaks of the power spectrum and the period-2 "
+    "alternation of the noise residual, trained on photographs and their reconstructions "
+    "by small up-convolution decoders"
 )
 
 
@@ -93,7 +97,7 @@ class FrequencyDetector(Detector):
     """Spectral up-sampling artefacts (Durall et al. 2020; checkerboard peaks)."""
 
     name = "frequency"
-    version = "2.2.0"
+    version = "3.0.0"
     inputs = frozenset({"image", "video"})
     description = "Periodic spectral peaks left by the up-sampling layers of image generators"
 
@@ -173,7 +177,7 @@ class FrequencyDetector(Detector):
         }
         reason = (
             f"In the central {_tiles_text(spectrum)}, {_METHOD} gives a probability of "
-            f"{score:.2f} that the image is synthetic"
+            f"{score:.2f} that the image is synthetic; {_alternation_text(spectrum.alternation)}"
         )
         return self.scored(
             evidence,
@@ -221,6 +225,7 @@ class FrequencyDetector(Detector):
             "frames": frames,
             **_spectrum_details(spectra[0]),
             "peaks_db": _mean_peaks(spectra),
+            "period2_statistic": float(np.mean([s.alternation.statistic for s in spectra])),
         }
         where = (f"the face region ({model.side}x{model.side} pixels around the face, native "
                  f"resolution) of {faces} and the whole frame of {len(frames) - faces}"
@@ -273,6 +278,14 @@ def _parse_params(doc: dict[str, Any], path: Path) -> _Model:
         raise IntegrityError(f"{path}: malformed parameter file: {exc}", subject=str(path)) from exc
 
 
+def _alternation_text(test: ff.Alternation) -> str:
+    return (
+        f"the period-2 test gives T = {test.statistic:.1f} over {test.blocks} blocks "
+        f"(p = {test.p_value:.2g} that an image without period-2 structure reaches it; "
+        "demosaicing in full-resolution camera images also produces it)"
+    )
+
+
 def _tiles_text(spectrum: ff.Spectrum) -> str:
     n = spectrum.tiles
     return f"{n} tile{'s' if n > 1 else ''} of {spectrum.side}x{spectrum.side} pixels"
@@ -283,6 +296,18 @@ def _spectrum_details(spectrum: ff.Spectrum) -> dict[str, Any]:
         "tile_side": spectrum.side,
         "tiles": spectrum.tiles,
         "peaks_db": dict(spectrum.peaks_db),
+        "period2": _alternation_details(spectrum.alternation),
+    }
+
+
+def _alternation_details(test: ff.Alternation) -> dict[str, Any]:
+    return {
+        "t_x": test.t_x,
+        "t_y": test.t_y,
+        "t_checkerboard": test.t_checkerboard,
+        "blocks": test.blocks,
+        "statistic": test.statistic,
+        "p_value_no_period2": test.p_value,
     }
 
 

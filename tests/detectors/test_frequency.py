@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from scipy import ndimage
+from scipy.stats import chi2
 
 from forensics.detectors import frequency_features as ff
 from forensics.detectors.frequency import (
@@ -97,6 +98,57 @@ def test_upsampled_image_peaks_at_one_over_stride(stride: int, key: str) -> None
     assert abs(noise.peaks_db[f"{key}_off_axis"]) < 5.0
 
 
+def _interpolate_2x(x: np.ndarray) -> np.ndarray:
+    """2x linear up-sampling that keeps the input samples at even rows and columns."""
+    h, w = x.shape
+    up = np.zeros((2 * h - 1, 2 * w - 1))
+    up[::2, ::2] = x
+    up[1::2, ::2] = (x[:-1] + x[1:]) / 2
+    up[:, 1::2] = (up[:, :-1:2] + up[:, 2::2]) / 2
+    return up
+
+
+# T without period-2 structure is chi(3): 99.99% of images stay below this (4.59)
+NULL_LIMIT = float(np.sqrt(chi2.ppf(0.9999, 3)))
+
+
+def test_period2_test_follows_its_null_on_noise() -> None:
+    """Without period-2 structure T is chi(3): median 1.54."""
+    rng = np.random.default_rng(4)
+    stats = [ff.analyse(rng.normal(128, 20, (512, 512)), side=256, n_bins=32).alternation
+             for _ in range(20)]
+    assert all(s.blocks == 196 for s in stats)  # 2 x 2 tiles of 7 x 7 blocks (less a frame)
+    values = np.array([s.statistic for s in stats])
+    assert 1.0 < np.median(values) < 2.2 and values.max() < NULL_LIMIT
+
+
+def test_period2_test_finds_interpolated_pixels() -> None:
+    """Interpolated (odd) pixels carry less detail than kept (even) ones: T far above 4."""
+    rng = np.random.default_rng(5)
+    image = _interpolate_2x(rng.normal(128, 20, (257, 257)))[:512, :512]
+    test = ff.analyse(image, side=256, n_bins=32).alternation
+    assert test.statistic > 50 and test.p_value < 1e-9
+    # x, y and the checkerboard all alternate; the sign says which phase is smoother
+    assert test.t_x > 10 and test.t_y > 10 and test.t_checkerboard > 10
+
+
+@pytest.mark.parametrize("quality", [50, 75, 95])
+def test_jpeg_grid_leaves_no_period2_structure(quality: int, tmp_path: Path) -> None:
+    """The 8x8 DCT basis is symmetric about the block centre: JPEG alone keeps T at its
+    null, while the same noise up-sampled and then compressed keeps a high T."""
+    rng = np.random.default_rng(6)
+    noise = np.clip(rng.normal(128, 30, (512, 512)), 0, 255)
+    upsampled = np.clip(_interpolate_2x(rng.normal(128, 30, (257, 257)))[:512, :512], 0, 255)
+    found = {}
+    for name, pixels in (("noise", noise), ("upsampled", upsampled)):
+        path = tmp_path / f"{name}.jpg"
+        Image.fromarray(pixels.astype(np.uint8)).save(path, "JPEG", quality=quality)
+        decoded = np.asarray(Image.open(path).convert("L"), dtype=np.float64)
+        found[name] = ff.analyse(decoded, side=256, n_bins=32).alternation.statistic
+    assert found["noise"] < NULL_LIMIT
+    assert found["upsampled"] > 10
+
+
 def test_tiles_cover_the_centre_at_a_fixed_side() -> None:
     tiles = ff.central_tiles(np.zeros((1080, 1920)), 256)
     assert len(tiles) == 4 and all(t.shape == (256, 256) for t in tiles)
@@ -132,7 +184,7 @@ def test_simulated_decoders_are_deterministic_and_leave_peaks() -> None:
 def test_registered_and_described() -> None:
     assert get_detector("frequency") is FrequencyDetector
     info = FrequencyDetector().describe()
-    assert info["inputs"] == ["image", "video"] and info["version"] == "2.2.0"
+    assert info["inputs"] == ["image", "video"] and info["version"] == "3.0.0"
     assert info["weights_digest"] == PINNED_PARAMS_SHA256
 
 
@@ -149,6 +201,9 @@ def test_image_finding(tmp_path: Path) -> None:
     assert finding.weights_digest == PINNED_PARAMS_SHA256
     assert finding.details["tiles"] == 4 and finding.details["tile_side"] == 256
     assert set(finding.details["peaks_db"]) == set(ff.PEAK_KEYS)
+    period2 = finding.details["period2"]
+    assert period2["blocks"] == 196 and 0.0 <= period2["p_value_no_period2"] <= 1.0
+    assert f"T = {period2['statistic']:.1f}" in finding.reason
     (artifact,) = finding.artifacts
     plot = json.loads(artifact.data)
     assert artifact.name == "radial_spectrum" and artifact.media_type == "application/json"
