@@ -149,6 +149,18 @@ def test_jpeg_grid_leaves_no_period2_structure(quality: int, tmp_path: Path) -> 
     assert found["upsampled"] > 10
 
 
+def test_upsampled_image_finding_names_the_period2_structure(tmp_path: Path) -> None:
+    """The examiner reads that the structure is there and what else makes it."""
+    rng = np.random.default_rng(7)
+    pixels = np.clip(_interpolate_2x(rng.normal(128, 30, (400, 400))), 0, 255)
+    path = tmp_path / "upsampled.png"
+    Image.fromarray(pixels.astype(np.uint8)).save(path)
+    (finding,) = FrequencyDetector().run(_evidence(path, "image/png"))
+    assert finding.details["period2"]["p_value_no_period2"] < 1e-3
+    assert "a period-2 structure is present" in finding.reason
+    assert "demosaicing" in finding.reason
+
+
 def test_tiles_cover_the_centre_at_a_fixed_side() -> None:
     tiles = ff.central_tiles(np.zeros((1080, 1920)), 256)
     assert len(tiles) == 4 and all(t.shape == (256, 256) for t in tiles)
@@ -204,6 +216,7 @@ def test_image_finding(tmp_path: Path) -> None:
     period2 = finding.details["period2"]
     assert period2["blocks"] == 196 and 0.0 <= period2["p_value_no_period2"] <= 1.0
     assert f"T = {period2['statistic']:.1f}" in finding.reason
+    assert "no period-2 structure is detectable" in finding.reason  # a plain JPEG photo
     (artifact,) = finding.artifacts
     plot = json.loads(artifact.data)
     assert artifact.name == "radial_spectrum" and artifact.media_type == "application/json"
