@@ -19,6 +19,7 @@ from typing import Any
 from forensics import __version__
 from forensics.audit.verify import Problem, verify_case
 from forensics.canonical import sha256_hex
+from forensics.detectors.frequency import PERIOD2_PRESENT_P
 from forensics.evidence.store import CaseStore
 from forensics.keys import CertificateInfo
 from forensics.model import Case, CustodyEvent, EvidenceItem
@@ -345,6 +346,15 @@ def _summary(item: EvidenceItem, findings: Sequence[FindingEntry]) -> ItemSummar
     )
 
 
+def _period2_items(findings: Sequence[FindingEntry]) -> list[str]:
+    """Labels of the items whose frequency finding found a period-2 structure."""
+    return sorted({
+        f.evidence_label for f in findings
+        if f.detector == "frequency"
+        and f.details.get("period2", {}).get("p_value_no_period2", 1.0) < PERIOD2_PRESENT_P
+    })
+
+
 def _with_limitations(content: ReportContent) -> ReportContent:
     notes = [
         ("The methods detect traces of known generation and manipulation techniques. Finding "
@@ -363,6 +373,13 @@ def _with_limitations(content: ReportContent) -> ReportContent:
     if not any(f.detector == COMBINED_DETECTOR for f in content.findings):
         notes.append("No combined statement over the methods is given: no validated fusion "
                      "method was applied.")
+    period2 = _period2_items(content.findings)
+    if period2:
+        notes.append(
+            "Frequency method: " + ", ".join(period2) + " show(s) a period-2 structure. "
+            "Up-sampling layers of generators leave it, but so does the demosaicing of a "
+            "camera image kept at full resolution: on a camera original it is weak evidence."
+        )
     errors = sorted({f"{f.evidence_label} ({f.detector})" for f in content.findings
                      if f.verdict == "error"})
     if errors:
