@@ -122,6 +122,12 @@ def test_period2_test_follows_its_null_on_noise() -> None:
     assert 1.0 < np.median(values) < 2.2 and values.max() < NULL_LIMIT
 
 
+def test_period2_test_on_a_flat_image_tests_nothing() -> None:
+    """Blocks without detail carry no phase information: none is tested, T is 0."""
+    test = ff.analyse(np.full((300, 300), 128.0), side=256, n_bins=32).alternation
+    assert test.blocks == 0 and test.statistic == 0.0 and test.p_value == 1.0
+
+
 def test_period2_test_finds_interpolated_pixels() -> None:
     """Interpolated (odd) pixels carry less detail than kept (even) ones: T far above 4."""
     rng = np.random.default_rng(5)
