@@ -84,7 +84,7 @@ def _score(
 
 def _row(name: str, scores: list[float], labels: np.ndarray) -> str:
     ci = bootstrap_auc(scores, labels, n_resamples=2000, seed=0)
-    return f"  {name:34s} AUC {ci.estimate:.3f}  95% CI [{ci.low:.3f}, {ci.high:.3f}]"
+    return f"  {name:40s} AUC {ci.estimate:.3f}  95% CI [{ci.low:.3f}, {ci.high:.3f}]"
 
 
 def _evaluate(
@@ -108,7 +108,7 @@ def _evaluate(
             print(_row(f"frequency detector, {condition}", scores, labels))
             print(_row(f"  its period-2 T alone, {condition}", period2, labels))
             if condition == "as given" and families:
-                _by_family(scores, labels, families)
+                _by_family("frequency detector", scores, labels, families)
     pixels, png = [], []
     for data, _, _ in items:
         img = Image.open(io.BytesIO(data))
@@ -116,15 +116,18 @@ def _evaluate(
         png.append(1.0 if img.format == "PNG" else 0.0)
     print(_row("trivial: pixel count", pixels, labels))
     print(_row("trivial: file is a PNG", png, labels))
+    if families:
+        _by_family("pixel count", pixels, labels, families)
+        _by_family("file is a PNG", png, labels, families)
 
 
-def _by_family(scores: list[float], labels: np.ndarray, families: list[str]) -> None:
-    """The detector's AUC for each family of synthetic files against all the reals."""
+def _by_family(name: str, scores: list[float], labels: np.ndarray, families: list[str]) -> None:
+    """A score's AUC for each family of synthetic files against all the reals."""
     for family in sorted({f for f, y in zip(families, labels, strict=True) if y == 1}):
         keep = [y == 0 or f == family for f, y in zip(families, labels, strict=True)]
         picked = [s for s, k in zip(scores, keep, strict=True) if k]
         n = sum(1 for f in families if f == family)
-        print(_row(f"  synthetic family {family} ({n})", picked, labels[np.array(keep)]))
+        print(_row(f"  {name}, {family} ({n})", picked, labels[np.array(keep)]))
 
 
 def family(row: dict[str, str]) -> str:
