@@ -1,5 +1,8 @@
 """Still images through Pillow: a decompression-bomb limit, EXIF orientation, clear errors.
 
+HEIF/HEIC (phone cameras' default) opens through pillow-heif's Pillow plugin; libheif
+applies the file's own rotation and mirroring and reports EXIF orientation 1.
+
 Every way a file can fail to decode (truncated data, a corrupt chunk, an unknown format,
 a header announcing more pixels than the limit) becomes an ``EvidenceError`` with the
 reason, which detectors record as an error finding.
@@ -15,8 +18,11 @@ from typing import BinaryIO, Literal
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from forensics.errors import EvidenceError
+
+register_heif_opener()
 
 # Refuse images above 120 megapixels: a small file can announce a huge canvas and exhaust
 # memory when decoded. 120 MP still admits current medium-format cameras (~100 MP).

@@ -45,6 +45,24 @@ def test_exif_orientation_is_applied(tmp_path: Path) -> None:
     assert (image.width, image.height) == (100, 60)
 
 
+def test_heif_decodes_like_other_images(tmp_path: Path) -> None:
+    """HEIF/HEIC, what phones save by default, is decoded."""
+    rgb = smooth_rgb(96, 128)
+    path = tmp_path / "phone.heic"
+    Image.fromarray(rgb).save(path, "HEIF", quality=95)
+    image = load_image(path)
+    assert image.format == "HEIF" and (image.width, image.height) == (128, 96)
+    # luma survives the lossy codec closely (its chroma is subsampled, so not compared)
+    luma = np.asarray(Image.fromarray(rgb).convert("L"), dtype=int)
+    assert np.abs(load_image(path, mode="L").pixels.astype(int) - luma).mean() < 1.0
+    # a damaged HEIF is an error naming the file, not a crash
+    broken = tmp_path / "broken.heic"
+    broken.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    with pytest.raises(EvidenceError) as err:
+        load_image(broken)
+    assert err.value.path == str(broken)
+
+
 def test_sixteen_bit_grayscale_is_scaled(tmp_path: Path) -> None:
     data = (np.arange(64 * 64, dtype=np.uint16).reshape(64, 64) * 16).astype(np.uint16)
     path = tmp_path / "deep.png"
