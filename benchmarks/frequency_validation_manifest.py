@@ -7,8 +7,8 @@ Why the camera originals: a full-resolution camera image keeps its demosaicing g
 period-2 structure like the one up-sampling layers leave, and camera originals are the
 commonest real evidence in casework. Calibrating on faces alone (none at sensor
 resolution) would state support for manipulation on phone photographs that no
-validation file ever tested. Files too small to analyse or unreadable (HEIF) are listed
-anyway: the validation run counts them as unscored.
+validation file ever tested. Files too small to analyse (thumbnails of a few pixels)
+are listed anyway: the validation run counts them as unscored.
 """
 
 from __future__ import annotations

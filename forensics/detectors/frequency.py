@@ -21,6 +21,8 @@ up-convolution decoders instead of hand-written resamplers, so scores differ fro
 its window replaces the whole frame there.
 Version 3: the classifier also reads the period-2 alternation of the residual's energy,
 a test JPEG compression cannot trigger (``frequency_features.alternation_test``).
+3.0.1: a video's details give each sampled frame's period-2 statistic, no longer the
+first frame's whole test as if it were the video's.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ class FrequencyDetector(Detector):
     """Spectral up-sampling artefacts (Durall et al. 2020; checkerboard peaks)."""
 
     name = "frequency"
-    version = "3.0.0"
+    version = "3.0.1"
     inputs = frozenset({"image", "video"})
     description = "Periodic spectral peaks left by the up-sampling layers of image generators"
 
@@ -174,6 +176,7 @@ class FrequencyDetector(Detector):
             "height": image.height,
             "exif_orientation": image.orientation,
             **_spectrum_details(spectrum),
+            "period2": _alternation_details(spectrum.alternation),
         }
         reason = (
             f"In the central {_tiles_text(spectrum)}, {_METHOD} gives a probability of "
@@ -209,7 +212,8 @@ class FrequencyDetector(Detector):
                 spectra.append(spectrum)
                 score = model.probability(spectrum)
                 frames.append({"index": frame.index, "time_s": frame.time_s, "score": score,
-                               "region": "whole frame" if landmarks is None else "face"})
+                               "region": "whole frame" if landmarks is None else "face",
+                               "period2_statistic": spectrum.alternation.statistic})
         score = float(np.mean([f["score"] for f in frames]))
         faces = sum(1 for f in frames if f["region"] == "face")
         details: dict[str, Any] = {
@@ -225,7 +229,7 @@ class FrequencyDetector(Detector):
             "frames": frames,
             **_spectrum_details(spectra[0]),
             "peaks_db": _mean_peaks(spectra),
-            "period2_statistic": float(np.mean([s.alternation.statistic for s in spectra])),
+            "period2_statistic_mean": float(np.mean([f["period2_statistic"] for f in frames])),
         }
         where = (f"the face region ({model.side}x{model.side} pixels around the face, native "
                  f"resolution) of {faces} and the whole frame of {len(frames) - faces}"
@@ -301,7 +305,6 @@ def _spectrum_details(spectrum: ff.Spectrum) -> dict[str, Any]:
         "tile_side": spectrum.side,
         "tiles": spectrum.tiles,
         "peaks_db": dict(spectrum.peaks_db),
-        "period2": _alternation_details(spectrum.alternation),
     }
 
 

@@ -22,8 +22,9 @@ central square tiles of a fixed side (their log spectra averaged, Welch-style):
   within each pair and leaves none). The residual (a Laplacian high-pass, which removes
   the scene) is averaged per phase (row and column parity) in blocks of
   ``ALTERNATION_BLOCK`` pixels, and the three signed alternations are tested against
-  zero across blocks (Student t), combined as T = sqrt(t_x^2 + t_y^2 + t_d^2). Without a period-2 structure T follows a
-  chi distribution with 3 degrees of freedom (median 1.54), whatever the content.
+  zero across blocks (Student t), combined as T = sqrt(t_x^2 + t_y^2 + t_d^2). Without
+  a period-2 structure T follows a chi distribution with 3 degrees of freedom (median
+  1.54), whatever the content.
   JPEG cannot fake it: the 8x8 DCT basis is symmetric about each block's centre, so the
   compression error's energy per phase is too, and a pattern symmetric about 3.5 has no
   period-2 component (sum of (-1)^n x_n vanishes when x_n = x_(7-n)); the same holds
@@ -44,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
+from scipy.stats import chi2
 
 MIN_SIDE = 64  # below this, a spectrum has too few radius bins to say anything
 MAX_GRID = 2  # at most 2 x 2 tiles: enough to halve the noise, cheap on large images
@@ -77,8 +79,6 @@ class Alternation:
     @property
     def p_value(self) -> float:
         """Chance of a T at least this large in an image without period-2 structure."""
-        from scipy.stats import chi2
-
         return float(chi2.sf(self.statistic**2, 3))
 
 
