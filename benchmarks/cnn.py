@@ -25,9 +25,9 @@ import numpy as np
 import torch
 from skimage import data
 
-from forensics.models.crops import ImageFaces
-from forensics.models.gradcam import gradcam
-from forensics.models.meso import Meso4, predict_logits, to_tensor
+from forensics.media.crops import ImageFaces
+from forensics.nets.gradcam import gradcam
+from forensics.nets.meso import Meso4, predict_logits, to_tensor
 
 
 def rate(work: Callable[[], int], repeats: int) -> float:

@@ -69,7 +69,7 @@ def hashlib_sha256(path: Path) -> float:
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from forensics.evidence.intake import Intake
+from forensics.intake import Intake
 from forensics.storage.engine import open_database
 from forensics.storage.repository import Repository
 home, path = Path(sys.argv[1]), Path(sys.argv[2])
@@ -96,7 +96,7 @@ def intake_once(path: Path, work: Path) -> tuple[float, float]:
 def chain_benchmark(events: int, work: Path) -> None:
     from sqlalchemy import insert
 
-    from forensics.audit.chain import make_link, verify_events
+    from forensics.model.records import make_link, verify_events
     from forensics.storage.engine import open_database
     from forensics.storage.repository import Repository
     from forensics.storage.tables import CustodyEventRow

@@ -23,17 +23,17 @@ from pathlib import Path
 from PIL import Image
 
 from forensics.canonical import digest
-from forensics.evidence.intake import Intake
+from forensics.intake import Intake
 from forensics.evidence.store import CaseStore
 from forensics.keys import create_examiner_key
 from forensics.model import Artifact, Finding, Verdict, verbal_scale
 from forensics.storage.engine import open_database
 from forensics.storage.repository import Repository
-from reports.embedded import case_data
-from reports.generate import finish_pdf, generate_report
-from reports.model import build_report_content
-from reports.render import render_pdf
-from reports.sign import load_signer
+from forensics.reports.embedded import case_data
+from forensics.reports.generate import finish_pdf, generate_report
+from forensics.reports.model import build_report_content
+from forensics.reports.render import render_pdf
+from forensics.reports.sign import load_signer
 
 EXAMINER = "Bench Examiner"
 CASE = "BENCH-1"

@@ -21,7 +21,7 @@ from pyhanko.pdf_utils.writer import BasePdfFileWriter
 
 from forensics.canonical import canonical_bytes, digest
 from forensics.errors import IntegrityError
-from reports.model import TOOL_NAME, ReportContent
+from forensics.reports.model import TOOL_NAME, ReportContent
 
 EMBEDDED_NAME = "forensic-case-data.json"
 SCHEMA = "forensics-report-data/1"

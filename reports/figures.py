@@ -24,8 +24,8 @@ from reportlab.lib import colors
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, Image, Paragraph, Table
 
-from reports.model import ArtifactEntry
-from reports.styles import STYLES, mono, safe
+from forensics.reports.model import ArtifactEntry
+from forensics.reports.styles import STYLES, mono, safe
 
 Renderer = Callable[[ArtifactEntry, float], "Flowable | None"]
 """(artifact, available width in points) -> a figure, or None to let the next renderer try."""

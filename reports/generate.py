@@ -21,10 +21,10 @@ from forensics.canonical import sha256_hex
 from forensics.errors import ForensicsError
 from forensics.model import CustodyEvent
 from forensics.storage.repository import Repository, check_examiner
-from reports.embedded import attach, case_data, data_digest
-from reports.model import ReportContent, build_report_content
-from reports.render import render_pdf
-from reports.sign import ReportSigner, sign_pdf
+from forensics.reports.embedded import attach, case_data, data_digest
+from forensics.reports.model import ReportContent, build_report_content
+from forensics.reports.render import render_pdf
+from forensics.reports.sign import ReportSigner, sign_pdf
 
 REPORT_SIGNED = "report_signed"
 REPORT_DRAFTED = "report_drafted"

@@ -1,7 +1,7 @@
 """What a report says, as frozen data read from the case database at report time.
 
 ``build_report_content`` is the only place that reads the repository for a report;
-rendering (``reports.render``) and the embedded case data (``reports.embedded``) are
+rendering (``forensics.reports.render``) and the embedded case data (``forensics.reports.embedded``) are
 pure functions of the ``ReportContent`` it returns. Findings of any detector appear
 without code here: their verdict, likelihood ratio, details and artifacts are data.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from forensics import __version__
-from forensics.audit.verify import Problem, verify_case
+from forensics.verify import Problem, verify_case
 from forensics.canonical import sha256_hex
 from forensics.detectors.frequency import PERIOD2_PRESENT_P
 from forensics.evidence.store import CaseStore
@@ -25,7 +25,7 @@ from forensics.keys import CertificateInfo
 from forensics.model import Case, CustodyEvent, EvidenceItem
 from forensics.model.records import format_time
 from forensics.storage.repository import Repository, StoredFinding, check_examiner
-from forensics.validation.record import ValidationRecord, shipped_record
+from forensics.model.validation import ValidationRecord, shipped_record
 
 TOOL_NAME = "deepfake-forensics"
 # The detector whose finding, when present for an item, is the combined statement over

@@ -1,6 +1,6 @@
 """Lay out a report with reportlab: page template, "page X of Y", the draft mark.
 
-The story (what is on the pages) comes from ``reports.sections``; this module only
+The story (what is on the pages) comes from ``forensics.reports.sections``; this module only
 knows pages. Page numbers need the total, so every page is kept until the document
 is complete and decorated then (the usual reportlab two-step canvas).
 """
@@ -16,9 +16,9 @@ from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import SimpleDocTemplate
 
-from reports.model import TOOL_NAME, ReportContent
-from reports.sections import build_story
-from reports.styles import MARGIN, PAGE_SIZE
+from forensics.reports.model import TOOL_NAME, ReportContent
+from forensics.reports.sections import build_story
+from forensics.reports.styles import MARGIN, PAGE_SIZE
 
 DRAFT_MARK = "UNSIGNED DRAFT"
 

@@ -3,7 +3,7 @@
 Cover (scope and questions), 1 summary of conclusions, 2 evidence, 3 methods,
 4 findings with figures, 5 limitations, 6 custody log, 7 certification. Every
 section is a pure function of the ``ReportContent``; findings of any detector are
-shown from their data (``reports.figures`` draws the artifacts).
+shown from their data (``forensics.reports.figures`` draws the artifacts).
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from reportlab.platypus import (
     Table,
 )
 
-from reports.embedded import EMBEDDED_NAME
-from reports.figures import render_artifact, validation_figures
-from reports.model import FindingEntry, ReportContent
-from reports.styles import (
+from forensics.reports.embedded import EMBEDDED_NAME
+from forensics.reports.figures import render_artifact, validation_figures
+from forensics.reports.model import FindingEntry, ReportContent
+from forensics.reports.styles import (
     FRAME_WIDTH,
     KEY_VALUE,
     MONO_CELL,

@@ -5,9 +5,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from forensics.audit.verify import verify_case
+from forensics.verify import verify_case
 from forensics.detectors import base, registry
-from forensics.evidence.intake import Intake
+from forensics.intake import Intake
 from forensics.model import Artifact, EvidenceInput, Finding, Verdict
 from forensics.pipeline import analyze_case
 from tests.conftest import EXAMINER
@@ -117,8 +117,8 @@ def test_a_combined_finding_is_recorded_per_item(repository, case_number, home, 
     assert plain.log10_lr is None and plain.verdict == Verdict.INCONCLUSIVE
     assert verify_case(repository, home, case_number).ok
     # the report shows the combined statement and the fusion's own validation record
-    from reports.generate import generate_report
-    from reports.model import build_report_content
+    from forensics.reports.generate import generate_report
+    from forensics.reports.model import build_report_content
 
     made = generate_report(repository, home, case_number, examiner=EXAMINER, out=home / "r.pdf")
     assert (home / "r.pdf").is_file() and made is not None

@@ -19,44 +19,6 @@ from forensics.model.records import chain_fields, format_time
 
 
 @dataclass(frozen=True)
-class NewLink:
-    """The values of an event about to be appended, with its hash computed."""
-
-    seq: int
-    time: str
-    payload: str
-    payload_digest: str
-    prev_hash: str
-    hash: str
-
-
-def make_link(
-    *,
-    case_number: str,
-    seq: int,
-    time: datetime,
-    examiner: str,
-    action: str,
-    subject_digest: str,
-    payload: dict[str, Any],
-    prev_hash: str,
-) -> NewLink:
-    """Compute the next link of a chain."""
-    payload_text = canonical_json(payload)
-    payload_digest = sha256_hex(payload_text.encode("utf-8"))
-    time_text = format_time(time)
-    fields = chain_fields(case_number, seq, time_text, examiner, action, subject_digest, payload_digest)
-    return NewLink(
-        seq=seq,
-        time=time_text,
-        payload=payload_text,
-        payload_digest=payload_digest,
-        prev_hash=prev_hash,
-        hash=chain_hash(prev_hash, fields),
-    )
-
-
-@dataclass(frozen=True)
 class ChainCheck:
     """Outcome of verifying one case's chain."""
 

@@ -11,7 +11,7 @@ from forensics.cli.output import (
     EXAMINER_OPTION, EXIT_FAILED, JSON_OPTION, byte_progress, emit_json, handle_errors, stderr,
 )
 from forensics.cli.state import state
-from forensics.evidence.intake import Intake
+from forensics.intake import Intake
 from forensics.storage.repository import check_examiner
 
 

@@ -37,8 +37,8 @@ def report(
     certification, with the case data embedded. Signed (PAdES) with --sign and recorded
     as a 'report_signed' custody event; otherwise an UNSIGNED DRAFT ('report_drafted')."""
     # reportlab and pyHanko load only when a report is made, not for every command
-    from reports.generate import generate_report
-    from reports.sign import load_signer
+    from forensics.reports.generate import generate_report
+    from forensics.reports.sign import load_signer
 
     app_state = state(ctx)
     name = check_examiner(examiner)

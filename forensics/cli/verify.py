@@ -13,7 +13,7 @@ from forensics.cli.output import (
     EXIT_FAILED, JSON_OPTION, byte_progress, emit_json, handle_errors, stderr,
 )
 from forensics.cli.state import state
-from forensics.audit.verify import Problem, verify_case
+from forensics.verify import Problem, verify_case
 
 
 @handle_errors
@@ -60,7 +60,7 @@ def verify(
 
 
 def _verify_report(ctx: typer.Context, path: Path, case: Optional[str], as_json: bool) -> None:
-    from reports.verify import (
+    from forensics.reports.verify import (
         verify_report,  # pyHanko loads only when a report is verified
     )
 

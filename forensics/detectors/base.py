@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from forensics.canonical import digest
 from forensics.errors import NotApplicable
 from forensics.model import Artifact, EvidenceInput, Finding, Verdict, verbal_scale, verdict_for
-from forensics.validation.record import ValidationRecord, shipped_record
+from forensics.model.validation import ValidationRecord, shipped_record
 
 
 @dataclasses.dataclass(frozen=True)

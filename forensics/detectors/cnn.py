@@ -1,6 +1,6 @@
 """The CNN detector: Meso-4 over aligned face crops, with Grad-CAM heatmaps.
 
-Image: the face is found with MediaPipe's face mesh (``forensics.models.crops``: whole
+Image: the face is found with MediaPipe's face mesh (``forensics.media.crops``: whole
 picture, then overlapping tiles for small faces), cropped and aligned by the eyes to
 256 x 256, and scored by the network. Score = sigmoid(logit): a raw score in [0, 1],
 not a probability of anything until a validation record calibrates it (validate with
@@ -46,9 +46,9 @@ from forensics.detectors.registry import register
 from forensics.errors import EvidenceError, IntegrityError
 from forensics.media import DEFAULT_MAX_PIXELS, load_image, probe_video
 from forensics.model import Artifact, EvidenceInput, Finding
-from forensics.models.crops import Crop, ImageFaces, video_crops
-from forensics.models.gradcam import gradcam, overlay_png
-from forensics.models.meso import ARCHITECTURE, Meso4, predict_logits, to_tensor
+from forensics.media.crops import Crop, ImageFaces, video_crops
+from forensics.nets.gradcam import gradcam, overlay_png
+from forensics.nets.meso import ARCHITECTURE, Meso4, predict_logits, to_tensor
 
 WEIGHTS_FILE = "cnn_default.pt"
 CARD_FILE = "cnn_default.card.json"

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from forensics.canonical import canonical_json, chain_hash, sha256_hex
+
 
 def format_time(moment: datetime) -> str:
     """UTC time as written into hashes: ISO 8601 with microseconds and 'Z'.
@@ -149,3 +151,41 @@ class CustodyEvent:
         out = self.chain_fields()
         out.update(prev_hash=self.prev_hash, hash=self.hash, payload=self.payload)
         return out
+
+
+@dataclass(frozen=True)
+class NewLink:
+    """The values of an event about to be appended, with its hash computed."""
+
+    seq: int
+    time: str
+    payload: str
+    payload_digest: str
+    prev_hash: str
+    hash: str
+
+
+def make_link(
+    *,
+    case_number: str,
+    seq: int,
+    time: datetime,
+    examiner: str,
+    action: str,
+    subject_digest: str,
+    payload: dict[str, Any],
+    prev_hash: str,
+) -> NewLink:
+    """Compute the next link of a chain."""
+    payload_text = canonical_json(payload)
+    payload_digest = sha256_hex(payload_text.encode("utf-8"))
+    time_text = format_time(time)
+    fields = chain_fields(case_number, seq, time_text, examiner, action, subject_digest, payload_digest)
+    return NewLink(
+        seq=seq,
+        time=time_text,
+        payload=payload_text,
+        payload_digest=payload_digest,
+        prev_hash=prev_hash,
+        hash=chain_hash(prev_hash, fields),
+    )

@@ -65,13 +65,13 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
 
 def _alembic_config(engine: Engine) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(files("migrations")))
+    config.set_main_option("script_location", str(files("forensics.migrations")))
     config.attributes["engine"] = engine
     return config
 
 
 def head_revision() -> str:
-    script = ScriptDirectory(str(files("migrations")))
+    script = ScriptDirectory(str(files("forensics.migrations")))
     head = script.get_current_head()
     assert head is not None, "migrations/ has no revision"
     return head
@@ -106,7 +106,7 @@ def ensure_schema(engine: Engine) -> None:
             )
         upgrade(engine)
         return
-    script = ScriptDirectory(str(files("migrations")))
+    script = ScriptDirectory(str(files("forensics.migrations")))
     known = {rev.revision for rev in script.walk_revisions()}
     if current in known:
         raise SchemaError(

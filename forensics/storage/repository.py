@@ -20,11 +20,11 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from forensics.audit.chain import make_link
+from forensics.model.records import make_link
 from forensics.canonical import ZERO_DIGEST, canonical_json
 from forensics.errors import CaseError, ConfigurationError
 from forensics.model import Case, CustodyEvent, EvidenceItem, Finding
-from forensics.validation.record import ValidationRecord
+from forensics.model.validation import ValidationRecord
 from forensics.errors import SigningError
 from forensics.storage.records import (
     Acquisition,

@@ -34,7 +34,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from forensics.models.meso import (
+from forensics.nets.meso import (
     ARCHITECTURE,
     Meso4,
     parameter_count,
@@ -250,7 +250,7 @@ def train(
         "architecture": {
             "name": ARCHITECTURE,
             "reference": "Afchar et al., MesoNet: a compact facial video forgery detection network, WIFS 2018",
-            "module": "forensics.models.meso.Meso4",
+            "module": "forensics.nets.meso.Meso4",
             "input": f"{config.crop_size}x{config.crop_size} RGB aligned face crop, [0, 1]",
             "output": "one logit; positive supports 'manipulated'",
             "parameters": parameter_count(model),

@@ -38,7 +38,7 @@ from forensics.canonical import digest
 from forensics.errors import EvidenceError
 from forensics.evidence.sniff import sniff_media_type
 from forensics.media import load_image
-from forensics.models.crops import ImageFaces, video_crops
+from forensics.media.crops import ImageFaces, video_crops
 from forensics.validation.manifest import LabelledSet, read_folders, read_manifest
 
 FACE_CATEGORIES = ("face_videos", "synthetic_images", "face_images")

@@ -20,7 +20,7 @@ from forensics.model import SUPPORT_THRESHOLD_LOG10, Finding
 from forensics.validation.calibration import Calibration, min_cllr
 from forensics.validation.fusion import FusionModel, fit_fusion, state
 from forensics.validation.manifest import LabelledFile, LabelledSet, split_by_group
-from forensics.validation.record import ValidationRecord
+from forensics.model.validation import ValidationRecord
 from forensics.validation.runner import downsample, evidence_inputs, metric_report, roc_points
 
 FUSION_NAME = "fusion"

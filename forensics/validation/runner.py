@@ -29,7 +29,7 @@ from forensics.validation.calibration import (
 from forensics.validation.error_rates import rate_interval
 from forensics.validation.manifest import LabelledFile, LabelledSet, split_by_group
 from forensics.validation.metrics import bootstrap_auc, cllr, eer
-from forensics.validation.record import ValidationRecord
+from forensics.model.validation import ValidationRecord
 
 MAX_PLOT_POINTS = 200
 

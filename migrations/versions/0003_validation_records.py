@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from migrations import append_only
+from forensics.migrations import append_only
 
 revision = "0003"
 down_revision = "0002"

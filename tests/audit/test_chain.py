@@ -4,8 +4,9 @@ import dataclasses
 
 from sqlalchemy import text
 
-from forensics.audit.chain import make_link, verify_events
-from forensics.audit.verify import verify_case
+from forensics.audit.chain import verify_events
+from forensics.model.records import make_link
+from forensics.verify import verify_case
 from forensics.canonical import ZERO_DIGEST
 from forensics.model import CustodyEvent
 from forensics.model.records import format_time
@@ -109,7 +110,7 @@ def test_verify_names_the_gap_of_a_deleted_row(repository, case_number, home):
 
 
 def test_verify_names_an_evidence_row_with_no_custody_anchor(repository, case_number, home, evidence_dir):
-    from forensics.evidence.intake import Intake
+    from forensics.intake import Intake
 
     Intake(repository, home, case_number).acquire([evidence_dir / "red.jpg"], examiner=EXAMINER)
     # a truncated chain that still verifies on its own: drop the last event (the acquisition)

@@ -2,7 +2,7 @@
 
 import multiprocessing
 
-from forensics.audit.verify import verify_case
+from forensics.verify import verify_case
 from forensics.canonical import ZERO_DIGEST
 from forensics.storage.engine import open_database
 from forensics.storage.repository import Repository

@@ -26,8 +26,8 @@ from forensics.detectors.cnn import (
 )
 from forensics.errors import IntegrityError
 from forensics.model import EvidenceInput, Verdict
-from forensics.models.gradcam import gradcam, overlay_png
-from forensics.models.meso import Meso4, parameter_count, to_tensor
+from forensics.nets.gradcam import gradcam, overlay_png
+from forensics.nets.meso import Meso4, parameter_count, to_tensor
 from forensics.training.cnn import weights_bytes
 from tests.media.blink_clips import astronaut, shifted, write_video
 from tests.media.conftest import make_bad_files, smooth_rgb, write_jpeg

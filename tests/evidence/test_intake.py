@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from forensics.audit.verify import verify_case
+from forensics.verify import verify_case
 from forensics.errors import EvidenceError
-from forensics.evidence.intake import Intake
+from forensics.intake import Intake
 from tests.conftest import EXAMINER
 
 

@@ -12,13 +12,13 @@ from reportlab.platypus import Image as PdfImage
 from reportlab.platypus import Paragraph, Table
 
 from forensics.model import verbal_scale
-from reports.figures import (
+from forensics.reports.figures import (
     parse_series,
     register_figure,
     render_artifact,
     validation_figures,
 )
-from reports.model import ArtifactEntry, FindingEntry
+from forensics.reports.model import ArtifactEntry, FindingEntry
 
 
 def _artifact(name: str, media_type: str, data: bytes | None, problem: str = "") -> ArtifactEntry:

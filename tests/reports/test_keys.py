@@ -19,7 +19,7 @@ from forensics.keys import (
     examiner_slug,
     load_private_key,
 )
-from reports.sign import load_signer
+from forensics.reports.sign import load_signer
 from tests.conftest import EXAMINER
 
 PASSPHRASE = "correct horse battery"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.model import FindingEntry, _period2_items
+from forensics.reports.model import FindingEntry, _period2_items
 
 
 def _finding(label: str, detector: str, details: dict[str, Any]) -> FindingEntry:

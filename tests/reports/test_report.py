@@ -16,11 +16,11 @@ from sqlalchemy import text
 
 from forensics.canonical import canonical_bytes, digest, sha256_hex
 from forensics.validation.calibration import Calibration
-from forensics.validation.record import ValidationRecord
-from reports.embedded import EMBEDDED_NAME, case_data, read_embedded
-from reports.generate import generate_report, produce_pdf
-from reports.model import build_report_content
-from reports.verify import verify_report
+from forensics.model.validation import ValidationRecord
+from forensics.reports.embedded import EMBEDDED_NAME, case_data, read_embedded
+from forensics.reports.generate import generate_report, produce_pdf
+from forensics.reports.model import build_report_content
+from forensics.reports.verify import verify_report
 from tests.conftest import EXAMINER
 from tests.reports.conftest import flip_byte, needs_tool
 

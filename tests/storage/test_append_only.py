@@ -17,7 +17,7 @@ from tests.conftest import EXAMINER
     ],
 )
 def test_record_tables_are_append_only(repository, case_number, home, evidence_dir, statement):
-    from forensics.evidence.intake import Intake
+    from forensics.intake import Intake
 
     Intake(repository, home, case_number).acquire([evidence_dir], examiner=EXAMINER)
     with pytest.raises(DBAPIError, match="append-only"):

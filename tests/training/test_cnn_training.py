@@ -15,7 +15,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from forensics.cli.train_cnn import cnn
-from forensics.models.meso import Meso4
+from forensics.nets.meso import Meso4
 from forensics.training.cnn_data import (
     Augmentation,
     Source,

@@ -15,7 +15,7 @@ from importlib.resources import files
 from typing import Any
 
 from forensics.canonical import canonical_json, digest
-from forensics.validation.calibration import Calibration
+from forensics.model.calibration import Calibration
 
 RECORD_SCHEMA_VERSION = 1
 SHIPPED_DIR = "data/validation"

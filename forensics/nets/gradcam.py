@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from forensics.models.meso import Meso4
+from forensics.nets.meso import Meso4
 
 _ALPHA = 0.45  # heatmap opacity over the face
 

@@ -1,6 +1,6 @@
 """Neural network models of the detectors (architectures, Grad-CAM, face-crop input)."""
 
-from forensics.models.meso import (
+from forensics.nets.meso import (
     ARCHITECTURE,
     INPUT_SIZE,
     Meso4,
