@@ -32,7 +32,7 @@ from typing import Any
 
 from forensics.detectors.cnn import CnnDetector, default_card_path
 from forensics.evidence.sniff import sniff_media_type
-from forensics.media import probe_video
+from forensics.media.video import probe_video
 from forensics.model import EvidenceInput, Verdict
 from forensics.validation.metrics import bootstrap_auc
 

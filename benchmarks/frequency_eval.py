@@ -33,7 +33,7 @@ from PIL import Image
 
 from forensics.detectors import frequency_features as ff
 from forensics.detectors.frequency import FrequencyDetector
-from forensics.media import load_image
+from forensics.media.images import load_image
 from forensics.model import EvidenceInput, Verdict
 from forensics.training import frequency as training
 from forensics.validation.metrics import bootstrap_auc

@@ -11,9 +11,9 @@ import argparse
 import collections
 from pathlib import Path
 
-from forensics.detectors.registry import available
-from forensics.validation.fusion import shipped_fusion
-from forensics.validation.fusion_runner import fusion_finding
+from forensics.detectors.fusion import Fusion
+from forensics.detectors.registry import detectors
+from forensics.pipeline import analyse_items
 from forensics.validation.manifest import LabelledFile, read_manifest
 from forensics.validation.runner import evidence_inputs
 
@@ -24,26 +24,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=10)
     args = parser.parse_args()
-    shipped = shipped_fusion()
-    if shipped is None or not CORPUS.is_dir():
+    fusion = Fusion()
+    model = fusion.config
+    if not model.detectors or not CORPUS.is_dir():
         raise SystemExit("needs the shipped fusion model and ../shared/corpus")
-    model, _ = shipped
     reals: list[LabelledFile] = []
     for manifest in ("MANIFEST.tsv", "FACES.tsv"):
         labelled = read_manifest(CORPUS / manifest)
         reals.extend(i for i in labelled.items if i.label == 0)
     inputs = evidence_inputs(reals)
     findings: dict[str, list] = collections.defaultdict(list)
-    detectors = [cls() for cls in available().values()]
-    for detector in detectors:
-        if detector.name not in model.detectors or detector.validation is None:
-            continue
-        with detector:
-            for evidence, found in detector.run_batch(inputs):
-                findings[evidence.sha256].extend(found)
+    fused_detectors = [d for d in (cls() for cls in detectors().values())
+                       if d.name in model.detectors and d.validation is not None]
+    for evidence, _, found in analyse_items(fused_detectors, inputs):
+        findings[evidence.sha256].extend(found)
     fused = []
     for evidence in inputs:
-        finding = fusion_finding(model, evidence.sha256, findings[evidence.sha256])
+        finding = fusion.combine(evidence.sha256, findings[evidence.sha256])
+        if finding is None:
+            continue
         fused.append((finding.log10_lr if finding.log10_lr is not None else 0.0,
                       finding.verbal or "no LR", evidence.path))
     counts = collections.Counter(verbal for _, verbal, _ in fused)

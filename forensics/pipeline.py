@@ -3,23 +3,30 @@
 The unit of work is (detector name + config, one stored file) -> findings; persisting
 and chaining happen in the storage repository only. Each evidence item's findings
 from one detector are recorded in one transaction, artifacts written first.
+
+``analyse_items`` is the one way detectors run over files (analysis, validation): each
+item's media are decoded once for all the detectors that read it, and detectors that
+read no pixels (metadata) run over all items in batches. Combiners (the fusion) then
+add one finding per item from that item's findings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from forensics.detectors.base import Detector
-from forensics.detectors.registry import available, get_detector
+from forensics.detectors.registry import combiners, detectors, get_detector
 from forensics.errors import CaseError
 from forensics.evidence.store import CaseStore
+from forensics.media.item import ItemMedia, StillFaces
 from forensics.model import EvidenceInput, EvidenceItem, Finding, Verdict
 from forensics.storage.repository import Repository, check_examiner
-from forensics.validation.fusion import shipped_fusion
-from forensics.validation.fusion_runner import fusion_finding
+
+AnyDetector = Detector[Any]
 
 
 @dataclass(frozen=True)
@@ -62,9 +69,35 @@ def select_evidence(items: Sequence[EvidenceItem], wanted: Sequence[str]) -> lis
     return chosen
 
 
-def select_detectors(names: Sequence[str]) -> list[Detector]:
-    classes = [get_detector(n) for n in names] if names else list(available().values())
+def select_detectors(names: Sequence[str]) -> list[AnyDetector]:
+    """The named detectors (default: every registered one), configured by default."""
+    classes = [get_detector(n) for n in names] if names else list(detectors().values())
     return [cls() for cls in classes]
+
+
+def analyse_items(
+    chosen: Sequence[AnyDetector], items: Sequence[EvidenceInput]
+) -> Iterator[tuple[EvidenceInput, AnyDetector, list[Finding]]]:
+    """Every applicable (item, detector) pair with its findings.
+
+    Detectors that read no pixels run first, batched over all items; then each item's
+    media are decoded once (``ItemMedia``) and shared by the detectors that read it,
+    with one face search shared by all items.
+    """
+    with ExitStack() as stack:
+        for detector in chosen:
+            stack.enter_context(detector)
+        for detector in (d for d in chosen if not d.uses_media):
+            for evidence, findings in detector.run_batch(items):
+                yield evidence, detector, findings
+        faces = stack.enter_context(StillFaces())
+        readers = [d for d in chosen if d.uses_media]
+        for evidence in items:
+            users = [d for d in readers if d.accepts(evidence)]
+            needs = [n for d in users if (n := d.video_needs()) is not None]
+            media = ItemMedia(evidence, needs, faces)
+            for detector in users:
+                yield evidence, detector, detector.run(evidence, media)
 
 
 def analyze_case(
@@ -77,38 +110,35 @@ def analyze_case(
     evidence_prefixes: Sequence[str] = (),
     on_step: Callable[[str], None] | None = None,
 ) -> AnalysisRun:
-    """Run the chosen detectors (default: all) over the chosen evidence (default: all)."""
+    """Run the chosen detectors (default: all) over the chosen evidence (default: all),
+    then every registered combiner over each item's findings of this run."""
     examiner = check_examiner(examiner)
     store = CaseStore(home, case_number)
     items = select_evidence(repository.list_evidence(case_number), evidence_prefixes)
-    inputs = {
-        item.sha256: EvidenceInput(
+    inputs = [
+        EvidenceInput(
             path=store.evidence_path(item.sha256),
             sha256=item.sha256,
             media_type=item.media_type,
             original_name=item.original_name,
         )
         for item in items
-    }
+    ]
     labels = {item.sha256: item.label for item in items}
+    chosen = select_detectors(detector_names)
+    skipped = [(labels[e.sha256], d.name) for d in chosen for e in inputs if not d.accepts(e)]
     recorded: list[RecordedFinding] = []
-    skipped: list[tuple[str, str]] = []
-    for detector in select_detectors(detector_names):
-        applicable = [e for e in inputs.values() if detector.accepts(e)]
-        skipped.extend((labels[e.sha256], detector.name) for e in inputs.values()
-                       if not detector.accepts(e))
-        with detector:
-            for evidence, findings in detector.run_batch(applicable):
-                if on_step is not None:
-                    on_step(f"{detector.name} {labels[evidence.sha256]}")
-                results = repository.record_findings(
-                    case_number, evidence.sha256, findings, examiner=examiner,
-                    before_commit=lambda fs=findings: _store_artifacts(store, fs),
-                )
-                recorded.extend(
-                    RecordedFinding(labels[evidence.sha256], finding, new)
-                    for finding, (_, new) in zip(findings, results)
-                )
+    for evidence, detector, findings in analyse_items(chosen, inputs):
+        if on_step is not None:
+            on_step(f"{detector.name} {labels[evidence.sha256]}")
+        results = repository.record_findings(
+            case_number, evidence.sha256, findings, examiner=examiner,
+            before_commit=lambda fs=findings: _store_artifacts(store, fs),
+        )
+        recorded.extend(
+            RecordedFinding(labels[evidence.sha256], finding, new)
+            for finding, (_, new) in zip(findings, results, strict=True)
+        )
     recorded.extend(_combine(repository, case_number, recorded, examiner))
     return AnalysisRun(tuple(recorded), tuple(skipped))
 
@@ -116,27 +146,24 @@ def analyze_case(
 def _combine(
     repository: Repository, case_number: str, recorded: Sequence[RecordedFinding], examiner: str
 ) -> list[RecordedFinding]:
-    """The combined (fusion) finding per item, from this run's findings, when a
-    validated fusion model ships and at least one of its detectors ran."""
-    shipped = shipped_fusion()
-    if shipped is None:
-        return []
-    model, _ = shipped
+    """Each registered combiner's finding per item, from this run's findings."""
     by_item: dict[str, list[RecordedFinding]] = {}
     for r in recorded:
         by_item.setdefault(r.finding.evidence_sha256, []).append(r)
     combined = []
-    for sha, results in by_item.items():
-        findings = [r.finding for r in results]
-        if not any(f.detector in model.detectors for f in findings):
-            continue
-        finding = fusion_finding(model, sha, findings)
-        ((_, new),) = repository.record_findings(case_number, sha, [finding], examiner=examiner)
-        combined.append(RecordedFinding(results[0].evidence_label, finding, new))
+    for cls in combiners().values():
+        combiner = cls()
+        for sha, results in by_item.items():
+            finding = combiner.combine(sha, [r.finding for r in results])
+            if finding is None:
+                continue
+            ((_, new),) = repository.record_findings(case_number, sha, [finding], examiner=examiner)
+            combined.append(RecordedFinding(results[0].evidence_label, finding, new))
     return combined
 
 
 def _store_artifacts(store: CaseStore, findings: Sequence[Finding]) -> None:
     for finding in findings:
         for artifact in finding.artifacts:
+            assert artifact.data is not None, "a detector's artifact carries its data"
             store.put_artifact(artifact.sha256, artifact.data)

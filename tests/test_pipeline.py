@@ -8,6 +8,7 @@ import pytest
 from forensics.verify import verify_case
 from forensics.detectors import base, registry
 from forensics.intake import Intake
+from forensics.media.item import ItemMedia
 from forensics.model import Artifact, EvidenceInput, Finding, Verdict
 from forensics.pipeline import analyze_case
 from tests.conftest import EXAMINER
@@ -20,13 +21,13 @@ class ByteCountDetector(base.Detector):
     version = "1.0.0"
     inputs = frozenset({"image"})
 
-    def analyze(self, evidence: EvidenceInput) -> Iterator[Finding]:
+    def analyze(self, evidence: EvidenceInput, media: ItemMedia) -> Iterator[Finding]:
         data = evidence.path.read_bytes()
         if data.startswith(b"\x89PNG"):
             yield self.error(evidence, "cannot read PNG files (test)")
             return
         yield self.finding(
-            evidence, verdict=Verdict.NOT_VALIDATED, reason="size measured", score=len(data) / 1e6,
+            evidence.sha256, verdict=Verdict.NOT_VALIDATED, reason="size measured", score=len(data) / 1e6,
             details={"bytes": len(data)},
             artifacts=(Artifact("histogram", "application/json", json.dumps([1, 2]).encode()),),
         )
@@ -95,7 +96,7 @@ def test_a_combined_finding_is_recorded_per_item(repository, case_number, home, 
     naming the findings it combined; a file with no generator tag gets no LR from it."""
     from PIL import Image, PngImagePlugin
 
-    from forensics.validation.fusion import shipped_fusion
+    from forensics.detectors.fusion import shipped_fusion
 
     if shipped_fusion() is None:
         pytest.skip("no fusion model ships with this build")

@@ -25,14 +25,13 @@ clip gets the verdict "not validated" and a reason that states the comparison.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2
 
 from forensics.detectors.base import Detector, DetectorConfig
 from forensics.detectors.blink_events import (
@@ -48,15 +47,10 @@ from forensics.detectors.blink_events import (
 )
 from forensics.detectors.registry import register
 from forensics.errors import EvidenceError
-from forensics.media.faces import (
-    TrackerConfig,
-    display_rotation,
-    intervals,
-    models_digest,
-    track_video,
-)
-from forensics.media.video import probe_video
+from forensics.media.faces import FaceObservation, TrackerConfig, intervals, models_digest
+from forensics.media.item import ItemMedia, VideoNeeds
 from forensics.model import Artifact, EvidenceInput, Finding, Verdict
+from forensics.model.figures import Figure, LinePlot, Series
 
 # Blinks per minute (Bentivoglio et al. 1997 means; Doughty 2001 95 % ranges).
 PHYSIOLOGICAL_RANGES: dict[str, dict[str, float | None]] = {
@@ -64,6 +58,8 @@ PHYSIOLOGICAL_RANGES: dict[str, dict[str, float | None]] = {
     "conversation": {"mean": 26.0, "low": 10.5, "high": 32.5},
     "reading": {"mean": 4.5, "low": None, "high": None},  # no range in the sources used
 }
+
+EAR_ARTIFACT = "ear_timeseries"
 
 # Why a frame is unscorable (codes in the artifact and the intervals).
 NO_FACE, EYES_UNMEASURABLE, SHORT_TRACK = "no_face", "eyes_not_measurable", "track_too_short"
@@ -81,6 +77,8 @@ class BlinkConfig(DetectorConfig):
 
 def poisson_rate_ci(count: int, seconds: float, level: float = 0.95) -> tuple[float, float]:
     """Exact (Garwood) confidence interval of a Poisson rate, in events per minute."""
+    from scipy.stats import chi2  # SciPy only when measuring: the CLI starts fast
+
     alpha = 1.0 - level
     low = 0.0 if count == 0 else chi2.ppf(alpha / 2, 2 * count) / 2
     high = chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
@@ -95,14 +93,20 @@ def _landmark_backend() -> str:
 
 
 @register
-class BlinkDetector(Detector):
+class BlinkDetector(Detector[BlinkConfig]):
     """Blink rate and blink events of the tracked face in a video."""
 
     name = "blink"
     version = "1.1.0"
     inputs = frozenset({"video"})
     description = "eye-blink events and rate from face-mesh eye aspect ratios"
-    config: BlinkConfig
+    limitations = (
+        "Blink method: it counts blinks of one tracked face and compares the rate with "
+        "published ranges for healthy adults. Blinking varies with the person, activity, "
+        "light and mood, current generators reproduce blinking, and clips shorter than "
+        "60 s of measurable face give no rate. It has no validation record, so it states "
+        "no likelihood ratio."
+    )
 
     @classmethod
     def default_config(cls) -> BlinkConfig:
@@ -112,22 +116,43 @@ class BlinkDetector(Detector):
     def weights_digest(self) -> str | None:
         return models_digest(self.config.tracker.refine_landmarks)
 
-    def analyze(self, evidence: EvidenceInput) -> Iterator[Finding]:
+    @classmethod
+    def figure(cls, artifact: Artifact) -> Figure | None:
+        """Eye aspect ratio and its open-eye baseline over time."""
+        if artifact.name != EAR_ARTIFACT or artifact.data is None:
+            return super().figure(artifact)
+        body = json.loads(artifact.data)
+
+        def series(label: str, key: str) -> Series:
+            return Series(label, tuple((t, v) for t, v in zip(body["time_s"], body[key], strict=True)
+                                       if v is not None))
+
+        count = len(body.get("events", []))
+        return LinePlot(
+            (series("EAR (mean of both eyes)", "ear"), series("open-eye baseline", "baseline")),
+            x_label="time (s)", y_label="eye aspect ratio (EAR)",
+            caption=f"Eye aspect ratio per frame; {count} blink event(s) were read where it "
+                    "drops well below the baseline. Gaps: no measurable face.",
+        )
+
+    def video_needs(self) -> VideoNeeds:
+        return VideoNeeds(tracking=self.config.tracker)
+
+    def analyze(self, evidence: EvidenceInput, media: ItemMedia) -> Iterator[Finding]:
         if self.config.activity not in PHYSIOLOGICAL_RANGES:
             raise ValueError(f"unknown activity {self.config.activity!r}")
         try:
-            fps = probe_video(evidence.path).average_fps or 30.0
-            rotation = display_rotation(evidence.path)
-            series, codes = self._measure(evidence)
+            video = media.video()
         except EvidenceError as exc:
             yield self.error(evidence, f"the video cannot be read: {exc.reason}")
             return
-        analysis = detect_blinks(series, fps, self.config.events)
-        yield self._finding(evidence, series, codes, analysis, fps, rotation)
+        series, codes = self._measure(video.observations(self.config.tracker))
+        analysis = detect_blinks(series, video.fps, self.config.events)
+        yield self._finding(evidence, series, codes, analysis, video.fps, video.rotation)
 
     # -- measurement ------------------------------------------------------------------
 
-    def _measure(self, evidence: EvidenceInput) -> tuple[EarSeries, list[str | None]]:
+    def _measure(self, observations: Sequence[FaceObservation]) -> tuple[EarSeries, list[str | None]]:
         """EAR of both eyes in every frame, and why each unscorable frame is unscorable."""
         frames: list[int] = []
         times: list[float] = []
@@ -135,7 +160,7 @@ class BlinkDetector(Detector):
         left: list[float] = []
         codes: list[str | None] = []
         min_eye = self.config.events.min_eye_px
-        for obs in track_video(evidence.path, self.config.tracker):
+        for obs in observations:
             frames.append(obs.frame_index)
             times.append(obs.time_s)
             if obs.landmarks is None:
@@ -204,7 +229,7 @@ class BlinkDetector(Detector):
                 f"{self.config.events.min_segment_s:g} s had a face with both eyes measurable"
             )
             reason = f"{why[:1].upper()}{why[1:]} ({n} frames, {total_s:.1f} s), so blinks cannot be counted."
-            return self.finding(evidence, verdict=Verdict.INCONCLUSIVE, reason=reason,
+            return self.finding(evidence.sha256, verdict=Verdict.INCONCLUSIVE, reason=reason,
                                 details=details, artifacts=(artifact,))
         rate = count / scorable_s * 60.0
         low, high = poisson_rate_ci(count, scorable_s)
@@ -218,14 +243,14 @@ class BlinkDetector(Detector):
                 f"{self.config.min_scorable_s:g} s of scorable video (blinking varies over minutes;"
                 " in a shorter time even a normal rate can show few or no blinks)."
             )
-            return self.finding(evidence, verdict=Verdict.INCONCLUSIVE, reason=reason,
+            return self.finding(evidence.sha256, verdict=Verdict.INCONCLUSIVE, reason=reason,
                                 details=details, artifacts=(artifact,))
         reason = (
             f"{seen}: {rate:.1f} per minute (95% CI {low:.1f}-{high:.1f}), "
             f"{_range_sentence(rate, rng, self.config.activity)} "
             "No likelihood ratio: the method has no validation record yet."
         )
-        return self.finding(evidence, verdict=Verdict.NOT_VALIDATED, reason=reason, score=round(rate, 4),
+        return self.finding(evidence.sha256, verdict=Verdict.NOT_VALIDATED, reason=reason, score=round(rate, 4),
                             details=details, artifacts=(artifact,))
 
 
@@ -311,4 +336,4 @@ def _timeseries_artifact(
         "events": [e.as_json() for e in analysis.events],
     }
     data = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
-    return Artifact(name="ear_timeseries", media_type="application/json", data=data)
+    return Artifact(name=EAR_ARTIFACT, media_type="application/json", data=data)

@@ -41,8 +41,6 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import percentile_filter
-from scipy.signal import find_peaks
 
 # MediaPipe face-mesh indices p1..p6 of each eye: corner, two upper lid, corner, two lower.
 RIGHT_EYE = (33, 160, 158, 133, 153, 144)
@@ -164,6 +162,8 @@ def usable_segments(series: EarSeries, fps: float, params: BlinkParams) -> list[
 
 def detect_blinks(series: EarSeries, fps: float, params: BlinkParams = BlinkParams()) -> BlinkAnalysis:
     """Blink events in one face track (see the module docstring)."""
+    from scipy import ndimage  # SciPy only when measuring: the CLI starts fast
+
     n = series.frame.size
     ear = np.full(n, np.nan)
     baseline = np.full(n, np.nan)
@@ -175,7 +175,7 @@ def detect_blinks(series: EarSeries, fps: float, params: BlinkParams = BlinkPara
         if fps > params.smooth_above_fps and e.size >= 3:
             e = np.convolve(np.pad(e, 1, mode="edge"), [0.25, 0.5, 0.25], mode="valid")
         ear[a : b + 1] = e
-        baseline[a : b + 1] = percentile_filter(e, params.baseline_percentile, size=window, mode="nearest")
+        baseline[a : b + 1] = ndimage.percentile_filter(e, params.baseline_percentile, size=window, mode="nearest")
         noises.append(_robust_sigma(e))
     noise = float(np.median(noises)) if noises else None
     events: list[BlinkEvent] = []
@@ -248,6 +248,8 @@ def _half_depth_frames(run: np.ndarray, peak: int) -> int:
 def _split(closure: np.ndarray, start: int, end: int, reopen: float) -> list[tuple[int, int]]:
     """Cut a run of closed frames at the reopenings between its separate closures."""
     run = closure[start : end + 1]
+    from scipy.signal import find_peaks  # SciPy only when measuring
+
     peaks, _ = find_peaks(np.concatenate([[-np.inf], run, [-np.inf]]), prominence=reopen)
     peaks = peaks - 1
     if peaks.size < 2:

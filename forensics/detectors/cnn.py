@@ -30,31 +30,36 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import torch
 
 from forensics.canonical import canonical_bytes
 from forensics.detectors.base import Detector, DetectorConfig
 from forensics.detectors.registry import register
 from forensics.errors import EvidenceError, IntegrityError
-from forensics.media import DEFAULT_MAX_PIXELS, load_image, probe_video
+from forensics.media.crops import Crop, crop_needs, image_crop, video_crops
+from forensics.media.images import DEFAULT_MAX_PIXELS
+from forensics.media.item import ItemMedia, VideoNeeds
 from forensics.model import Artifact, EvidenceInput, Finding
-from forensics.media.crops import Crop, ImageFaces, video_crops
-from forensics.nets.gradcam import gradcam, overlay_png
-from forensics.nets.meso import ARCHITECTURE, Meso4, predict_logits, to_tensor
+from forensics.model.figures import Figure, ImageFigure, LinePlot, Series
+
+if TYPE_CHECKING:  # torch loads only when the network runs
+    from forensics.nets.meso import Meso4
 
 WEIGHTS_FILE = "cnn_default.pt"
 CARD_FILE = "cnn_default.card.json"
 PINNED_WEIGHTS_SHA256 = "99a62a096852a98459aa8c54cbf11e07afbfe0c91dbc6c7b3ae2b093ede12243"
 PINNED_CARD_SHA256 = "5e2af10bb60b84fc933845266dc8e387fb9583fa338cba982d80a6cb2106ba21"
 
+GRADCAM_ARTIFACT = "cnn_gradcam"
+TIMELINE_ARTIFACT = "cnn_frame_scores"
 CLIP_RULE = "sigmoid of the mean of the per-frame logits over the sampled frames with a face"
 
 
@@ -99,17 +104,24 @@ def _sigmoid(x: float) -> float:
 
 
 @register
-class CnnDetector(Detector):
+class CnnDetector(Detector[CnnConfig]):
     """Meso-4 (Afchar et al. 2018) on aligned face crops, trained on ../shared/corpus."""
 
-    name = "cnn"
-    version = "1.0.1"
-    inputs = frozenset({"image", "video"})
-    description = "A compact CNN (Meso-4) over aligned face crops, with Grad-CAM heatmaps"
+    name: ClassVar[str] = "cnn"
+    version: ClassVar[str] = "1.0.1"
+    inputs: ClassVar[frozenset[str]] = frozenset({"image", "video"})
+    description: ClassVar[str] = "A compact CNN (Meso-4) over aligned face crops, with Grad-CAM heatmaps"
+    limitations: ClassVar[str] = (
+        "CNN method (Meso-4): it reads the aligned face only, so a file without a detectable "
+        "face gets no score, and manipulations outside the face are not seen. It learned from "
+        "the face swaps and generated faces of its training data and is known to generalise "
+        "poorly to manipulation methods it has not seen. Its Grad-CAM heatmaps show where in "
+        "the face the network's evidence came from, not where a file was altered."
+    )
 
     def __init__(
         self,
-        config: DetectorConfig | None = None,
+        config: CnnConfig | None = None,
         *,
         weights_path: Path | None = None,
         card_path: Path | None = None,
@@ -120,11 +132,31 @@ class CnnDetector(Detector):
         self._digest: str | None = None
         self._model: Meso4 | None = None
         self._card_digest: str | None = None
-        self._faces: ImageFaces | None = None
 
     @classmethod
     def default_config(cls) -> CnnConfig:
         return CnnConfig()
+
+    @classmethod
+    def figure(cls, artifact: Artifact) -> Figure | None:
+        """Per-frame logits over time; heatmaps with their colour scale and caveat."""
+        if artifact.data is None:
+            return None
+        if artifact.name == GRADCAM_ARTIFACT:
+            return ImageFigure(artifact.data, caption=(
+                "Left: the aligned face; right: Grad-CAM, from blue (no contribution) through "
+                "green and yellow to red (largest contribution to the 'manipulated' logit). "
+                "A heatmap shows where the network's evidence lies, not a map of tampering."))
+        if artifact.name == TIMELINE_ARTIFACT:
+            body = json.loads(artifact.data)
+            points = tuple((f["time_s"] if f["time_s"] is not None else f["index"], f["logit"])
+                           for f in body["frames"] if f["logit"] is not None)
+            return LinePlot(
+                (Series("logit", points),), x_label="time (s)", y_label="Meso-4 logit",
+                thresholds=(("logit 0 (score 0.5)", 0.0),),
+                caption="Per sampled frame with a face: the network's logit (above 0 leans "
+                        "to 'manipulated' before calibration); frames without a face are left out.")
+        return super().figure(artifact)
 
     @property
     def weights_digest(self) -> str:
@@ -136,7 +168,11 @@ class CnnDetector(Detector):
     def model(self) -> Meso4:
         """The network, loaded after its weights and model card passed the SHA-256 check."""
         if self._model is None:
-            cfg: CnnConfig = self.config  # type: ignore[assignment]
+            import torch
+
+            from forensics.nets.meso import Meso4
+
+            cfg = self.config
             data = _checked(self.weights_path, cfg.weights_sha256, "weights file")
             card = _checked(self.card_path, cfg.card_sha256, "model card")
             try:
@@ -152,48 +188,46 @@ class CnnDetector(Detector):
             self._model = model.eval()
         return self._model
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> CnnDetector:
         self.model()
-        self._faces = ImageFaces(self.config.crop_size).__enter__()  # type: ignore[attr-defined]
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        if self._faces is not None:
-            self._faces.__exit__(*exc_info)
-            self._faces = None
+    def video_needs(self) -> VideoNeeds:
+        return crop_needs(self.config.video_frames)
 
-    def analyze(self, evidence: EvidenceInput) -> Iterator[Finding]:
+    def analyze(self, evidence: EvidenceInput, media: ItemMedia) -> Iterator[Finding]:
         model = self.model()  # an integrity failure is not the evidence's fault: raise
-        if self._faces is None:
-            with self:
-                yield from self.analyze(evidence)
-            return
         try:
             if evidence.kind == "video":
-                yield self._video(evidence, model, self._faces)
+                yield self._video(evidence, media, model)
             else:
-                yield self._image(evidence, model, self._faces)
+                yield self._image(evidence, media, model)
         except EvidenceError as exc:
             yield self.error(evidence, exc.reason)
 
     # -- images and videos ----------------------------------------------------------
 
     def _common(self) -> dict[str, Any]:
+        from forensics.nets.meso import ARCHITECTURE
+
         return {
             "architecture": ARCHITECTURE,
             "model_card_sha256": self._card_digest,
-            "crop": f"{self.config.crop_size}x{self.config.crop_size} face aligned by the eyes",  # type: ignore[attr-defined]
+            "crop": f"{self.config.crop_size}x{self.config.crop_size} face aligned by the eyes",
         }
 
     def _heatmaps(self, model: Meso4, crops: list[Crop], logits: np.ndarray) -> tuple[list[Artifact], list[dict[str, Any]]]:
         """Grad-CAM PNGs of the highest-scoring crops (ties: the earlier frame first)."""
-        top = sorted(range(len(crops)), key=lambda i: (-logits[i], i))[: self.config.gradcam_frames]  # type: ignore[attr-defined]
+        from forensics.nets.gradcam import gradcam, overlay_png
+        from forensics.nets.meso import to_tensor
+
+        top = sorted(range(len(crops)), key=lambda i: (-logits[i], i))[: self.config.gradcam_frames]
         artifacts, refs = [], []
         for i in top:
             pixels = crops[i].pixels
             assert pixels is not None
             _, heat = gradcam(model, to_tensor([pixels]))
-            art = Artifact("cnn_gradcam", "image/png", overlay_png(pixels, heat))
+            art = Artifact(GRADCAM_ARTIFACT, "image/png", overlay_png(pixels, heat))
             artifacts.append(art)
             refs.append({"frame_index": crops[i].frame_index, "time_s": crops[i].time_s,
                          "logit": float(logits[i]), "sha256": art.sha256})  # fmt: skip
@@ -207,13 +241,10 @@ class CnnDetector(Detector):
             face_found=False, **self._common(), **details,
         )  # fmt: skip
 
-    def _image(self, evidence: EvidenceInput, model: Meso4, faces: ImageFaces) -> Finding:
-        image = load_image(
-            evidence.path, mode="RGB", max_pixels=self.config.max_pixels,  # type: ignore[attr-defined]
-            name=evidence.original_name or str(evidence.path),
-        )  # fmt: skip
+    def _image(self, evidence: EvidenceInput, media: ItemMedia, model: Meso4) -> Finding:
+        crop = image_crop(media, self.config.crop_size, self.config.max_pixels)
+        image = media.image("RGB", self.config.max_pixels)
         size = {"input": "image", "format": image.format, "width": image.width, "height": image.height}
-        crop = faces.crop(image.pixels)
         if crop.pixels is None:
             return self._no_face(evidence, "the picture", **size)
         logit = float(_logits(model, [crop])[0])
@@ -223,9 +254,9 @@ class CnnDetector(Detector):
         reason = f"Meso-4 on the aligned face gives a score of {score:.2f} (logit {logit:+.2f})"
         return self.scored(evidence, score=score, reason=reason, details=details, artifacts=tuple(artifacts))
 
-    def _video(self, evidence: EvidenceInput, model: Meso4, faces: ImageFaces) -> Finding:
-        info = probe_video(evidence.path)
-        crops = list(video_crops(faces, evidence.path, self.config.video_frames))  # type: ignore[attr-defined]
+    def _video(self, evidence: EvidenceInput, media: ItemMedia, model: Meso4) -> Finding:
+        crops = video_crops(media, self.config.crop_size, self.config.video_frames)
+        info = media.video().info
         found = [c for c in crops if c.pixels is not None]
         size = {"input": "video", "codec": info.codec, "width": info.width, "height": info.height,
                 "frames_sampled": len(crops), "frames_with_face": len(found)}  # fmt: skip
@@ -241,7 +272,7 @@ class CnnDetector(Detector):
              else _sigmoid(by_index[c.frame_index])}
             for c in crops
         ]  # fmt: skip
-        timeline = Artifact("cnn_frame_scores", "application/json", canonical_bytes(
+        timeline = Artifact(TIMELINE_ARTIFACT, "application/json", canonical_bytes(
             {"description": "per sampled frame: Meso-4 logit and sigmoid score (null: no face)",
              "clip_rule": CLIP_RULE, "frames": frames}))  # fmt: skip
         heatmaps, refs = self._heatmaps(model, found, logits)
@@ -259,4 +290,6 @@ class CnnDetector(Detector):
 
 
 def _logits(model: Meso4, crops: list[Crop]) -> np.ndarray:
+    from forensics.nets.meso import predict_logits
+
     return predict_logits(model, [c.pixels for c in crops if c.pixels is not None])

@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import closing
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -43,17 +42,13 @@ from forensics.detectors import frequency_features as ff
 from forensics.detectors.base import Detector, DetectorConfig
 from forensics.detectors.registry import register
 from forensics.errors import EvidenceError, IntegrityError
-from forensics.media import (
-    DEFAULT_MAX_PIXELS,
-    SamplingPolicy,
-    load_image,
-    probe_video,
-    sample_frames,
-)
-from forensics.media.faces import FaceTracker, TrackerConfig, display_rotation, find_face, upright
+from forensics.media.images import DEFAULT_MAX_PIXELS
+from forensics.media.item import ItemMedia, VideoNeeds
 from forensics.model import Artifact, EvidenceInput, Finding, Verdict
+from forensics.model.figures import Figure, LinePlot, Series
 
 PARAMS_FILE = "frequency_default.json"
+SPECTRUM_ARTIFACT = "radial_spectrum"
 PARAMS_FORMAT = "forensics.frequency-params/1"
 PINNED_PARAMS_SHA256 = "7c3299e4a9ba9d3711948fb6cc48d1c1adcb9e94a2551b3f8dfe64bb5eda2963"
 
@@ -95,15 +90,22 @@ def default_params_path() -> Path:
 
 
 @register
-class FrequencyDetector(Detector):
+class FrequencyDetector(Detector[FrequencyConfig]):
     """Spectral up-sampling artefacts (Durall et al. 2020; checkerboard peaks)."""
 
     name = "frequency"
     version = "3.0.1"
     inputs = frozenset({"image", "video"})
     description = "Periodic spectral peaks left by the up-sampling layers of image generators"
+    limitations = (
+        "Frequency method: it reads up-sampling traces in the pixels. Resizing, strong "
+        "re-compression and re-recording weaken or erase them, content generated without "
+        "such layers (or edited by hand) leaves none, and it says nothing about what a "
+        "picture shows. Its classifier learned the traces from small decoders trained here, "
+        "not from any particular generator."
+    )
 
-    def __init__(self, config: DetectorConfig | None = None, *, params_path: Path | None = None):
+    def __init__(self, config: FrequencyConfig | None = None, *, params_path: Path | None = None):
         super().__init__(config)
         self.params_path = Path(params_path) if params_path else default_params_path()
         self._digest: str | None = None
@@ -125,7 +127,7 @@ class FrequencyDetector(Detector):
         if self._model is None:
             data = self.params_path.read_bytes()
             found = hashlib.sha256(data).hexdigest()
-            expected = self.config.params_sha256  # type: ignore[attr-defined]
+            expected = self.config.params_sha256
             if found != expected:
                 raise IntegrityError(
                     f"{self.params_path}: SHA-256 {found} does not match the pinned {expected}",
@@ -135,13 +137,49 @@ class FrequencyDetector(Detector):
             self._model = _parse_params(json.loads(data), self.params_path)
         return self._model
 
-    def analyze(self, evidence: EvidenceInput) -> Iterator[Finding]:
+    @classmethod
+    def case_notes(cls, findings: Sequence[Finding], labels: Mapping[str, str]) -> list[str]:
+        """Items whose finding shows a period-2 structure, with the demosaicing caveat."""
+        period2 = sorted({
+            labels.get(f.evidence_sha256, f.evidence_sha256[:12]) for f in findings
+            if f.detector == cls.name
+            and f.details.get("period2", {}).get("p_value_no_period2", 1.0) < PERIOD2_PRESENT_P
+        })
+        if not period2:
+            return []
+        return [
+            "Frequency method: " + ", ".join(period2) + " show(s) a period-2 structure. "
+            "Up-sampling layers of generators leave it, but so does the demosaicing of a "
+            "camera image kept at full resolution: on a camera original it is weak evidence."
+        ]
+
+    @classmethod
+    def figure(cls, artifact: Artifact) -> Figure | None:
+        """The radial power spectrum against spatial frequency."""
+        if artifact.name != SPECTRUM_ARTIFACT or artifact.data is None:
+            return super().figure(artifact)
+        body = json.loads(artifact.data)
+        points = tuple(zip(body["frequency_cycles_per_pixel"], body["power_db"], strict=True))
+        averaged = body.get("spectra_averaged", 1)
+        return LinePlot(
+            (Series("power", points),),
+            x_label="spatial frequency (cycles/pixel)",
+            y_label="azimuthal mean power (dB)",
+            caption=(f"Radial power spectrum of {body.get('tile_side', '?')}-pixel tiles"
+                     + (f", mean of {averaged} frames" if averaged > 1 else "")
+                     + "; up-sampling by 2, 4 or 8 leaves peaks at multiples of 1/2, 1/4 or 1/8 cycle per pixel, and JPEG blocks at multiples of 1/8."),
+        )
+
+    def video_needs(self) -> VideoNeeds:
+        return VideoNeeds(samples=self.config.video_frames, faces=True)
+
+    def analyze(self, evidence: EvidenceInput, media: ItemMedia) -> Iterator[Finding]:
         model = self.model()  # an integrity failure is not the evidence's fault: raise
         try:
             if evidence.kind == "video":
-                yield self._video(evidence, model)
+                yield self._video(evidence, media, model)
             else:
-                yield self._image(evidence, model)
+                yield self._image(evidence, media, model)
         except EvidenceError as exc:
             yield self.error(evidence, exc.reason)
 
@@ -149,7 +187,7 @@ class FrequencyDetector(Detector):
 
     def _too_small(self, evidence: EvidenceInput, width: int, height: int) -> Finding:
         return self.finding(
-            evidence,
+            evidence.sha256,
             verdict=Verdict.INCONCLUSIVE,
             reason=(
                 f"The picture ({width}x{height} pixels) is smaller than the "
@@ -158,13 +196,8 @@ class FrequencyDetector(Detector):
             details={"width": width, "height": height, "min_side": ff.MIN_SIDE},
         )
 
-    def _image(self, evidence: EvidenceInput, model: _Model) -> Finding:
-        image = load_image(
-            evidence.path,
-            mode="L",
-            max_pixels=self.config.max_pixels,  # type: ignore[attr-defined]
-            name=evidence.original_name or str(evidence.path),
-        )
+    def _image(self, evidence: EvidenceInput, media: ItemMedia, model: _Model) -> Finding:
+        image = media.image("L", self.config.max_pixels)
         if min(image.width, image.height) < ff.MIN_SIDE:
             return self._too_small(evidence, image.width, image.height)
         spectrum = ff.analyse(image.pixels, side=model.side, n_bins=model.n_bins)
@@ -190,30 +223,27 @@ class FrequencyDetector(Detector):
             artifacts=(_spectrum_artifact(spectrum.frequency, [spectrum]),),
         )
 
-    def _video(self, evidence: EvidenceInput, model: _Model) -> Finding:
-        info = probe_video(evidence.path)
-        policy = SamplingPolicy(count=self.config.video_frames)  # type: ignore[attr-defined]
-        rotation = display_rotation(evidence.path)
+    def _video(self, evidence: EvidenceInput, media: ItemMedia, model: _Model) -> Finding:
+        video = media.video()
+        info, rotation = video.info, video.rotation
+        count = self.config.video_frames
         spectra, frames = [], []
         height = width = 0
-        with closing(sample_frames(evidence.path, policy, fmt="rgb24")) as sampled, \
-                FaceTracker(TrackerConfig(), static=True) as tracker:
-            for frame in sampled:  # an empty video raises EvidenceError, so never zero frames
-                rgb = upright(frame.pixels, rotation)
-                gray = _luma(rgb)
-                height, width = gray.shape
-                if min(width, height) < ff.MIN_SIDE:
-                    return self._too_small(evidence, width, height)
-                # The face region at native resolution (no resampling, which would add
-                # interpolation peaks of its own); the whole frame when no face is found.
-                landmarks = find_face(tracker, rgb)  # small faces: searched in tiles
-                region = gray if landmarks is None else _window(gray, landmarks, model.side)
-                spectrum = ff.analyse(region, side=model.side, n_bins=model.n_bins)
-                spectra.append(spectrum)
-                score = model.probability(spectrum)
-                frames.append({"index": frame.index, "time_s": frame.time_s, "score": score,
-                               "region": "whole frame" if landmarks is None else "face",
-                               "period2_statistic": spectrum.alternation.statistic})
+        for frame in video.sampled(count):  # a video without frames raises EvidenceError
+            gray = _luma(frame.pixels)
+            height, width = gray.shape
+            if min(width, height) < ff.MIN_SIDE:
+                return self._too_small(evidence, width, height)
+            # The face region at native resolution (no resampling, which would add
+            # interpolation peaks of its own); the whole frame when no face is found.
+            landmarks = frame.landmarks  # small faces were searched in tiles
+            region = gray if landmarks is None else _window(gray, landmarks, model.side)
+            spectrum = ff.analyse(region, side=model.side, n_bins=model.n_bins)
+            spectra.append(spectrum)
+            score = model.probability(spectrum)
+            frames.append({"index": frame.index, "time_s": frame.time_s, "score": score,
+                           "region": "whole frame" if landmarks is None else "face",
+                           "period2_statistic": spectrum.alternation.statistic})
         score = float(np.mean([f["score"] for f in frames]))
         faces = sum(1 for f in frames if f["region"] == "face")
         details: dict[str, Any] = {
@@ -222,7 +252,7 @@ class FrequencyDetector(Detector):
             "width": int(width),
             "height": int(height),
             "display_rotation_deg": rotation,
-            "sampling": f"first frame at or after the start of each of {policy.count} equal "
+            "sampling": f"first frame at or after the start of each of {count} equal "
             "slices of the duration",
             "frames_sampled": len(frames),
             "frames_with_face": faces,
@@ -332,4 +362,4 @@ def _spectrum_artifact(frequency: np.ndarray, spectra: list[ff.Spectrum]) -> Art
         "tile_side": spectra[0].side,
         "spectra_averaged": len(spectra),
     }
-    return Artifact("radial_spectrum", "application/json", canonical_bytes(body))
+    return Artifact(SPECTRUM_ARTIFACT, "application/json", canonical_bytes(body))

@@ -44,8 +44,6 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
-from scipy.stats import chi2
 
 MIN_SIDE = 64  # below this, a spectrum has too few radius bins to say anything
 MAX_GRID = 2  # at most 2 x 2 tiles: enough to halve the noise, cheap on large images
@@ -79,6 +77,8 @@ class Alternation:
     @property
     def p_value(self) -> float:
         """Chance of a T at least this large in an image without period-2 structure."""
+        from scipy.stats import chi2  # SciPy only when measuring: the CLI starts fast
+
         return float(chi2.sf(self.statistic**2, 3))
 
 
@@ -188,6 +188,8 @@ def prominence_map(spec_db: np.ndarray) -> np.ndarray:
     than reading one cuts the noise of a single periodogram cell. Box means come from
     ``uniform_filter`` (O(N) for all cells), with wrap-around: the spectrum is periodic.
     """
+    from scipy import ndimage
+
     box7 = ndimage.uniform_filter(spec_db, size=7, mode="wrap")
     box3 = ndimage.uniform_filter(spec_db, size=3, mode="wrap")
     prom = box3 - (box7 * 49.0 - box3 * 9.0) / 40.0
@@ -234,6 +236,8 @@ def _residual(tile: np.ndarray) -> np.ndarray:
     """|Laplacian| of a tile, less a 2-pixel frame: at the border the filter would read
     mirrored pixels, which treats the first row and column unlike the rest (a false
     alternation); an even frame keeps each pixel's parity."""
+    from scipy import ndimage
+
     residual = ndimage.convolve(tile.astype(np.float64), _LAPLACIAN, mode="reflect")
     return np.abs(residual[2:-2, 2:-2])
 

@@ -30,6 +30,7 @@ from forensics.detectors.metadata_rules import tag_rules, thumbnail_mismatch
 from forensics.detectors.metadata_signals import Signal, SignalKind, TagView, clip_tags
 from forensics.detectors.registry import register
 from forensics.errors import ConfigurationError
+from forensics.media.item import ItemMedia
 from forensics.model import EvidenceInput, Finding, Verdict
 
 EXIFTOOL_ARGS = ["-G1", "-api", "LargeFileSupport=1"]
@@ -193,7 +194,7 @@ class ExifToolSession:
 
 
 @register
-class MetadataDetector(Detector):
+class MetadataDetector(Detector[MetadataConfig]):
     """Reads embedded metadata: generator fingerprints, C2PA, editing and container traces."""
 
     name: ClassVar[str] = "metadata"
@@ -203,8 +204,13 @@ class MetadataDetector(Detector):
         "Embedded metadata: generator fingerprints (PNG text chunks, software tags, IPTC "
         "DigitalSourceType), C2PA manifests and their validation, editing traces, video container tags."
     )
-    config: MetadataConfig
+    limitations: ClassVar[str] = (
+        "Metadata can be written, edited or stripped by anyone; on its own its presence or "
+        "absence is weak evidence. A generator's tag supports generation; a missing tag "
+        "supports nothing, since most tools and platforms strip metadata."
+    )
     one_sided: ClassVar[bool] = True  # a missing generator tag proves nothing
+    uses_media: ClassVar[bool] = False  # reads tags, not pixels: batched over all items
 
     def __init__(
         self,
@@ -238,7 +244,7 @@ class MetadataDetector(Detector):
         """The run's exiftool session (None outside ``with detector:``)."""
         return self._session
 
-    def analyze(self, evidence: EvidenceInput) -> Iterator[Finding]:
+    def analyze(self, evidence: EvidenceInput, media: ItemMedia | None = None) -> Iterator[Finding]:
         [(_, findings)] = self._run_batch([evidence])
         yield from findings
 
@@ -287,7 +293,7 @@ class MetadataDetector(Detector):
             # Calibrated: the LR of "a generator tag is present" measured on labelled files.
             return self.scored(evidence, score=1.0, reason=signal.reason, details=details)
         return self.finding(
-            evidence,
+            evidence.sha256,
             # Without a validation record there is no likelihood ratio, but a generator's own
             # tag is strong evidence; every other signal says nothing about deepfakery itself.
             verdict=Verdict.SUPPORTS_MANIPULATION if generator else Verdict.INCONCLUSIVE,
@@ -305,7 +311,7 @@ class MetadataDetector(Detector):
 
     def _no_signal(self, evidence: EvidenceInput) -> Finding:
         return self.finding(
-            evidence,
+            evidence.sha256,
             verdict=Verdict.INCONCLUSIVE,
             reason=("No metadata signal found (no generator fingerprint, C2PA manifest, editing or "
                     "container trace). Metadata is easily stripped, so its absence proves nothing "

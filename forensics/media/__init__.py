@@ -1,26 +1,8 @@
-"""Decoding evidence media: still images (Pillow) and video frames (PyAV).
+"""Decoding evidence media: still images (Pillow), video frames (PyAV), faces (MediaPipe).
 
-Damaged or refused files raise ``forensics.errors.EvidenceError`` with the reason.
+Detectors read an item's media through ``ItemMedia`` (``forensics.media.item``), which
+decodes each item once for all of them. Damaged or refused files raise
+``forensics.errors.EvidenceError`` with the reason. PyAV and MediaPipe are imported only
+when a video is decoded or a face searched (``forensics.media.video``,
+``forensics.media.faces``), so importing this package stays light.
 """
-
-from forensics.media.images import DEFAULT_MAX_PIXELS, DecodedImage, load_image
-from forensics.media.video import (
-    SamplingPolicy,
-    VideoFrame,
-    VideoInfo,
-    iter_frames,
-    probe_video,
-    sample_frames,
-)
-
-__all__ = [
-    "DEFAULT_MAX_PIXELS",
-    "DecodedImage",
-    "SamplingPolicy",
-    "VideoFrame",
-    "VideoInfo",
-    "iter_frames",
-    "load_image",
-    "probe_video",
-    "sample_frames",
-]

@@ -33,13 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
-import av
 import numpy as np
 from PIL import Image
 
 from forensics.canonical import digest
-from forensics.errors import EvidenceError, IntegrityError
-from forensics.media.video import VideoFrame, iter_frames, probe_video
+from forensics.errors import IntegrityError
 
 # Landmark indices (MediaPipe face mesh). The subject's right eye is on the image's left.
 RIGHT_EYE_CORNERS = (33, 133)
@@ -398,31 +396,7 @@ class VideoFaceTracker:
         return FaceObservation(frame_index, time_s, width, height, points, bbox)
 
 
-# -- video ------------------------------------------------------------------------------
-
-
-def display_rotation(path: str | Path) -> int:
-    """Clockwise degrees (0, 90, 180, 270) to turn decoded frames so they display upright.
-
-    Phones store portrait video as landscape frames plus a display matrix; decoders hand
-    out the stored frames, and a face lying on its side is not found by the detector.
-    """
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                return 0
-            for frame in container.decode(video=0):
-                # PyAV reports the display matrix angle, counter-clockwise positive
-                return round(-float(frame.rotation or 0) / 90.0) % 4 * 90
-    except av.error.FFmpegError as exc:
-        raise EvidenceError(Path(path), f"video decoding failed: {exc}") from exc
-    return 0
-
-
-def upright(pixels: np.ndarray, rotation: int) -> np.ndarray:
-    """Turn a frame clockwise by ``rotation`` degrees (a multiple of 90)."""
-    k = (rotation // 90) % 4
-    return pixels if k == 0 else np.ascontiguousarray(np.rot90(pixels, k=-k))
+# -- decoding beside tracking -------------------------------------------------------------
 
 
 T = TypeVar("T")
@@ -472,31 +446,6 @@ def prefetch(items: Iterator[T], depth: int = 8) -> Iterator[T]:
         worker.join()
 
 
-def track_frames(
-    frames: Iterable[VideoFrame],
-    *,
-    fps: float,
-    rotation: int = 0,
-    config: TrackerConfig = TrackerConfig(),
-) -> Iterator[FaceObservation]:
-    """One observation per frame, in order; ``fps`` fills in missing timestamps."""
-    with VideoFaceTracker(config) as tracker:
-        for frame in frames:
-            time_s = frame.time_s if frame.time_s is not None else frame.index / fps
-            yield tracker.observe(upright(frame.pixels, rotation), frame.index, time_s)
-
-
-def track_video(path: str | Path, config: TrackerConfig = TrackerConfig()) -> Iterator[FaceObservation]:
-    """Every frame of a video's first stream, turned upright, with its face observation.
-
-    Raises ``EvidenceError`` for an unreadable video (also midway through the stream).
-    """
-    fps = probe_video(path).average_fps or 30.0
-    rotation = display_rotation(path)
-    frames = prefetch(iter_frames(path, fmt="rgb24"))
-    yield from track_frames(frames, fps=fps, rotation=rotation, config=config)
-
-
 # -- aligned crops ----------------------------------------------------------------------
 
 
@@ -543,41 +492,3 @@ def aligned_face_crop(
         (size, size), Image.Transform.AFFINE, (a, b, c, d, e, f), Image.Resampling.BICUBIC
     )
     return np.asarray(crop)
-
-
-@dataclass(frozen=True)
-class FaceCrop:
-    """An aligned face crop of one frame, or why there is none."""
-
-    frame_index: int
-    time_s: float | None
-    pixels: np.ndarray | None  #: size x size (x 3) uint8, None when no face was found
-    bbox: tuple[float, float, float, float] | None  #: face extent in the frame
-
-
-def face_crops(
-    frames: Iterable[VideoFrame],
-    *,
-    size: int = 256,
-    rotation: int = 0,
-    config: TrackerConfig = TrackerConfig(),
-) -> Iterator[FaceCrop]:
-    """Aligned crops of sampled frames (each detected on its own: samples are far apart).
-
-    Frames must be "rgb24"; the crop keeps the frame's channels.
-    """
-    with FaceTracker(config, static=True) as tracker:
-        for frame in frames:
-            pixels = upright(frame.pixels, rotation)
-            points = find_face(tracker, pixels)
-            if points is None:
-                yield FaceCrop(frame.index, frame.time_s, None, None)
-                continue
-            crop = aligned_face_crop(pixels, points, size)
-            yield FaceCrop(frame.index, frame.time_s, crop, _bbox(points))
-
-
-def detect_face(rgb: np.ndarray, config: TrackerConfig = TrackerConfig()) -> np.ndarray | None:
-    """Landmarks of the face in one still image (small faces included), or None."""
-    with FaceTracker(config, static=True) as tracker:
-        return find_face(tracker, rgb)

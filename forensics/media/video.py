@@ -35,7 +35,8 @@ class VideoFrame:
     index: int  #: 0-based position among the decoded frames of the stream
     pts: int | None  #: presentation timestamp in stream time-base units, if any
     time_s: float | None  #: presentation time in seconds, if known
-    pixels: np.ndarray  #: uint8, H x W ("gray") or H x W x 3 ("rgb24")
+    pixels: np.ndarray  #: uint8, H x W ("gray") or H x W x 3 ("rgb24"), as stored
+    rotation: int = 0  #: clockwise degrees to turn ``pixels`` upright (display matrix)
 
 
 @dataclass(frozen=True)
@@ -96,11 +97,16 @@ def probe_video(path: str | Path) -> VideoInfo:
         return _info(container.streams.video[0], container)
 
 
-_Want = Callable[[int, "float | None", VideoInfo], bool]
+Want = Callable[[int, "float | None", VideoInfo], bool]
+"""(frame index, presentation time, stream info) -> convert and keep this frame?"""
 
 
-def _frames(path: Path, want: _Want, fmt: FrameFormat) -> Iterator[VideoFrame]:
-    """Decode every frame in order; convert and yield those for which ``want`` says so."""
+def decode_frames(path: str | Path, want: Want, fmt: FrameFormat) -> Iterator[VideoFrame]:
+    """Decode every frame in order; convert and yield those for which ``want`` says so.
+
+    Raises ``EvidenceError`` for an unreadable video (also midway through the stream).
+    """
+    path = Path(path)
     container = _open(path)
     try:
         stream = container.streams.video[0]
@@ -111,7 +117,8 @@ def _frames(path: Path, want: _Want, fmt: FrameFormat) -> Iterator[VideoFrame]:
         for index, frame in enumerate(container.decode(stream)):
             time_s = float(frame.pts * base) if frame.pts is not None and base else None
             if want(index, time_s, info):
-                yield VideoFrame(index, frame.pts, time_s, frame.to_ndarray(format=fmt))
+                yield VideoFrame(index, frame.pts, time_s, frame.to_ndarray(format=fmt),
+                                 _clockwise(frame.rotation))
         if index < 0:
             raise EvidenceError(path, "the video stream has no decodable frames")
     except av.error.FFmpegError as exc:
@@ -122,38 +129,66 @@ def _frames(path: Path, want: _Want, fmt: FrameFormat) -> Iterator[VideoFrame]:
 
 def iter_frames(path: str | Path, *, fmt: FrameFormat = "gray") -> Iterator[VideoFrame]:
     """Every frame of the first video stream, streamed in decoding order."""
-    return _frames(Path(path), lambda *_: True, fmt)
+    return decode_frames(path, lambda *_: True, fmt)
 
 
-def sample_frames(
-    path: str | Path, policy: SamplingPolicy = SamplingPolicy(), *, fmt: FrameFormat = "gray"
-) -> Iterator[VideoFrame]:
-    """The frames the sampling policy picks (at most ``policy.count``), streamed."""
-    if policy.count < 1:
-        raise ValueError("a sampling policy needs at least one frame")
-    n = policy.count
-    next_slice = 0  # the first slice whose frame has not been taken yet
+class SlicePicker:
+    """The sampling policy's choice, frame by frame (see the module docstring)."""
 
-    def position(index: int, time_s: float | None, info: VideoInfo) -> float | None:
+    def __init__(self, policy: SamplingPolicy) -> None:
+        if policy.count < 1:
+            raise ValueError("a sampling policy needs at least one frame")
+        self.policy = policy
+        self._next_slice = 0  # the first slice whose frame has not been taken yet
+
+    def _position(self, index: int, time_s: float | None, info: VideoInfo) -> float | None:
         """Where this frame lies, in slices (slice i starts at i)."""
+        n = self.policy.count
         if info.duration_s is not None and time_s is not None:
             return (time_s - info.start_s) * n / info.duration_s
         if info.frames is not None:
             return index * n / info.frames
         return None
 
-    def want(index: int, time_s: float | None, info: VideoInfo) -> bool:
-        nonlocal next_slice
-        if next_slice >= n:
+    def __call__(self, index: int, time_s: float | None, info: VideoInfo) -> bool:
+        n = self.policy.count
+        if self._next_slice >= n:
             return False
-        pos = position(index, time_s, info)
+        pos = self._position(index, time_s, info)
         if pos is None:
-            hit = index % policy.fallback_stride == 0
-            next_slice += hit
+            hit = index % self.policy.fallback_stride == 0
+            self._next_slice += hit
             return hit
-        if pos + 1e-9 < next_slice:  # tolerance: a frame exactly on a slice start
+        if pos + 1e-9 < self._next_slice:  # tolerance: a frame exactly on a slice start
             return False
-        next_slice = min(n, int(np.floor(pos)) + 1)  # skip the slices this frame covers
+        self._next_slice = min(n, int(np.floor(pos)) + 1)  # skip the slices this frame covers
         return True
 
-    return _frames(Path(path), want, fmt)
+
+def sample_frames(
+    path: str | Path, policy: SamplingPolicy = SamplingPolicy(), *, fmt: FrameFormat = "gray"
+) -> Iterator[VideoFrame]:
+    """The frames the sampling policy picks (at most ``policy.count``), streamed."""
+    return decode_frames(path, SlicePicker(policy), fmt)
+
+
+def _clockwise(rotation: float | None) -> int:
+    """PyAV's display-matrix angle (counter-clockwise positive) as clockwise 0/90/180/270."""
+    return round(-float(rotation or 0) / 90.0) % 4 * 90
+
+
+def display_rotation(path: str | Path) -> int:
+    """Clockwise degrees (0, 90, 180, 270) to turn decoded frames so they display upright.
+
+    Phones store portrait video as landscape frames plus a display matrix; decoders hand
+    out the stored frames, and a face lying on its side is not found by the detector.
+    """
+    for frame in decode_frames(path, lambda index, *_: index == 0, "gray"):
+        return frame.rotation
+    return 0
+
+
+def upright(pixels: np.ndarray, rotation: int) -> np.ndarray:
+    """Turn a frame clockwise by ``rotation`` degrees (a multiple of 90)."""
+    k = (rotation // 90) % 4
+    return pixels if k == 0 else np.ascontiguousarray(np.rot90(pixels, k=-k))

@@ -64,18 +64,32 @@ def verbal_scale(log10_lr: float) -> str:
 
 @dataclass(frozen=True)
 class Artifact:
-    """A file a detector produced (plot data, heatmap), referenced by its SHA-256."""
+    """A file a detector produced (plot data, heatmap), referenced by its SHA-256.
+
+    A detector makes one with its ``data``; read back from a stored finding it carries
+    the recorded ``sha256`` only (``data`` None): the bytes are in the case's store.
+    """
 
     name: str  #: short label, e.g. "radial_spectrum"
     media_type: str  #: e.g. "application/json", "image/png"
-    data: bytes = field(repr=False, compare=False)  #: content; stored, not hashed twice
+    data: bytes | None = field(default=None, repr=False, compare=False)  #: content, if at hand
+    sha256: str = ""  #: SHA-256 of the content; computed from ``data`` when not given
 
-    @property
-    def sha256(self) -> str:
-        return sha256_hex(self.data)
+    def __post_init__(self) -> None:
+        if self.data is not None:
+            actual = sha256_hex(self.data)
+            if self.sha256 and self.sha256 != actual:
+                raise ValueError(f"artifact {self.name}: data does not match sha256 {self.sha256}")
+            object.__setattr__(self, "sha256", actual)
+        elif not self.sha256:
+            raise ValueError(f"artifact {self.name}: needs its data or its sha256")
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "media_type": self.media_type, "sha256": self.sha256}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Artifact:
+        return cls(data["name"], data["media_type"], sha256=data["sha256"])
 
 
 @dataclass(frozen=True)
@@ -97,8 +111,8 @@ class EvidenceInput:
 class Finding:
     """One statement of one detector about one evidence file.
 
-    Its digest covers every field below except none: no timestamp is inside, so the
-    same detector version with the same config on the same file reproduces it.
+    Its digest covers every field below; no timestamp is inside, so the same detector
+    version with the same config on the same file reproduces it.
     """
 
     evidence_sha256: str  #: which file
@@ -139,3 +153,23 @@ class Finding:
     @property
     def digest(self) -> str:
         return digest(self.as_json(with_digest=False))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        """The finding back from its JSON (stored body, embedded report data); its
+        ``digest`` is that of the original. Artifacts come back as references."""
+        return cls(
+            evidence_sha256=data["evidence_sha256"],
+            detector=data["detector"],
+            detector_version=data["detector_version"],
+            config_digest=data["config_digest"],
+            weights_digest=data["weights_digest"],
+            score=data["score"],
+            log10_lr=data["log10_lr"],
+            verbal=data["verbal"],
+            verdict=Verdict(data["verdict"]),
+            reason=data["reason"],
+            details=data["details"],
+            artifacts=tuple(Artifact.from_json(a) for a in data["artifacts"]),
+            schema_version=data["schema_version"],
+        )

@@ -1,12 +1,2 @@
-"""Neural network models of the detectors (architectures, Grad-CAM, face-crop input)."""
-
-from forensics.nets.meso import (
-    ARCHITECTURE,
-    INPUT_SIZE,
-    Meso4,
-    parameter_count,
-    predict_logits,
-    to_tensor,
-)
-
-__all__ = ["ARCHITECTURE", "INPUT_SIZE", "Meso4", "parameter_count", "predict_logits", "to_tensor"]
+"""Neural network definitions of the detectors (architectures, Grad-CAM); they import
+torch, so detectors import them only when they run."""

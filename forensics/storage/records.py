@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from forensics.model import Case, CustodyEvent, EvidenceItem
+from forensics.model import Case, CustodyEvent, EvidenceItem, Finding
 from forensics.model.records import format_time
 from forensics.storage.tables import (
     CaseRow,
@@ -47,6 +47,14 @@ class StoredFinding:
         out = json.loads(self.body)
         out["digest"] = self.digest
         return out
+
+    @property
+    def finding(self) -> Finding:
+        """The stored finding as the detector made it (artifacts as references).
+
+        Raises ``ValueError`` (or ``KeyError``) for a body that was altered out of shape;
+        `forensics verify` names such a finding by its digest first."""
+        return Finding.from_json(json.loads(self.body))
 
 
 def _to_case(row: CaseRow, created_by: str) -> Case:

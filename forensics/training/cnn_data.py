@@ -37,8 +37,10 @@ from PIL import Image, ImageFilter
 from forensics.canonical import digest
 from forensics.errors import EvidenceError
 from forensics.evidence.sniff import sniff_media_type
-from forensics.media import load_image
-from forensics.media.crops import ImageFaces, video_crops
+from forensics.media.images import load_image
+from forensics.media.crops import crop_needs, image_crop, video_crops
+from forensics.media.item import ItemMedia, StillFaces
+from forensics.model import EvidenceInput
 from forensics.validation.manifest import LabelledSet, read_folders, read_manifest
 
 FACE_CATEGORIES = ("face_videos", "synthetic_images", "face_images")
@@ -198,14 +200,17 @@ def extract_faces(
     """
     samples: list[FaceSample] = []
     missing: list[str] = []
-    with ImageFaces(size) as faces:
+    with StillFaces() as faces:
         for i in indices:
             source = sources[i]
+            # the detector's own media reading (no SHA-256 needed: nothing is recorded)
+            evidence = EvidenceInput(source.path, "", f"{source.kind}/*", source.rel)
+            media = ItemMedia(evidence, [crop_needs(frames_per_video)], faces)
             try:
                 if source.kind == "video":
-                    crops = list(video_crops(faces, source.path, frames_per_video))
+                    crops = video_crops(media, size, frames_per_video)
                 else:
-                    crops = [faces.crop(load_image(source.path, mode="RGB").pixels)]
+                    crops = [image_crop(media, size)]
             except EvidenceError as exc:
                 missing.append(f"{source.rel}: {exc.reason}")
                 crops = []

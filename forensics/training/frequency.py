@@ -43,7 +43,7 @@ from scipy import ndimage, optimize
 
 from forensics.canonical import canonical_json
 from forensics.detectors import frequency_features as ff
-from forensics.media import load_image
+from forensics.media.images import load_image
 from forensics.training import upconv
 from forensics.validation.metrics import roc_auc
 

@@ -1,9 +1,5 @@
-"""Fusion in practice: the combined finding for an evidence item, and its validation.
-
-The combined statement is recorded as a finding of the pseudo-detector ``fusion`` so
-that it is hashed, chained and reported like every other finding; its details name
-the detector findings (by digest) and log10 LRs it combined.
-"""
+"""Validating the fusion (``forensics.detectors.fusion``): run the validated detectors
+on a labelled set, fit the fusion on one split, measure it on the other."""
 
 from __future__ import annotations
 
@@ -16,59 +12,17 @@ import numpy as np
 
 from forensics.canonical import digest
 from forensics.detectors.base import Detector
-from forensics.model import SUPPORT_THRESHOLD_LOG10, Finding
-from forensics.validation.calibration import Calibration, min_cllr
-from forensics.validation.fusion import FusionModel, fit_fusion, state
-from forensics.validation.manifest import LabelledFile, LabelledSet, split_by_group
+from forensics.detectors.fusion import Fusion, strongest_log10_lrs
+from forensics.model import SUPPORT_THRESHOLD_LOG10
+from forensics.model.calibration import Calibration
 from forensics.model.validation import ValidationRecord
+from forensics.pipeline import analyse_items
+from forensics.validation.calibration import min_cllr
+from forensics.validation.fusion import fit_fusion
+from forensics.validation.manifest import LabelledFile, LabelledSet, split_by_group
 from forensics.validation.runner import downsample, evidence_inputs, metric_report, roc_points
 
-FUSION_NAME = "fusion"
-FUSION_VERSION = "1.0.0"
-
-
-def strongest_log10_lrs(findings: Iterable[Finding]) -> dict[str, tuple[float, str]]:
-    """Per detector, its log10 LR of largest magnitude and that finding's digest."""
-    best: dict[str, tuple[float, str]] = {}
-    for finding in findings:
-        if finding.log10_lr is None:
-            continue
-        current = best.get(finding.detector)
-        if current is None or abs(finding.log10_lr) > abs(current[0]):
-            best[finding.detector] = (finding.log10_lr, finding.digest)
-    return best
-
-
-def fusion_finding(model: FusionModel, evidence_sha256: str, findings: Sequence[Finding]) -> Finding:
-    """The combined statement about one item, as a finding."""
-    inputs = strongest_log10_lrs(f for f in findings if f.detector in model.detectors)
-    statement = state(model, {name: lr for name, (lr, _) in inputs.items()})
-    if statement.log10_lr is None:
-        reason = f"No combined statement: {statement.verbal}."
-    else:
-        shares = ", ".join(f"{name} {share + 0.0:+.2f}"  # + 0.0: no "-0.00"
-                           for name, share in statement.contributions.items())
-        capped = abs(statement.log10_lr) >= model.cap - 1e-9
-        reason = (f"Combined statement (logistic-regression fusion): {statement.verbal} "
-                  f"(log10 LR {statement.log10_lr:+.2f}"
-                  + (", the most its validation data support" if capped else "")
-                  + f"; contributions {shares}).")
-    return Finding(
-        evidence_sha256=evidence_sha256,
-        detector=FUSION_NAME,
-        detector_version=FUSION_VERSION,
-        config_digest=digest(model.as_json()),
-        weights_digest=None,
-        score=None,
-        log10_lr=statement.log10_lr,
-        verbal=None if statement.log10_lr is None else statement.verbal,
-        verdict=statement.verdict,
-        reason=reason,
-        details={
-            "contributions": statement.contributions,
-            "inputs": {name: {"log10_lr": lr, "finding": d} for name, (lr, d) in inputs.items()},
-        },
-    )
+FUSION_NAME = Fusion.name
 
 
 def validate_fusion(
@@ -83,11 +37,9 @@ def validate_fusion(
     names = [d.name for d in detectors]
     inputs = evidence_inputs(labelled.items)
     lrs: dict[str, dict[str, float]] = {str(i.path): {} for i in labelled.items}
-    for detector in detectors:
-        with detector:
-            for evidence, findings in detector.run_batch(inputs):
-                for name, (lr, _) in strongest_log10_lrs(findings).items():
-                    lrs[str(evidence.path)][name] = lr
+    for evidence, _, findings in analyse_items(detectors, inputs):
+        for name, (lr, _) in strongest_log10_lrs(findings).items():
+            lrs[str(evidence.path)][name] = lr
     for item in labelled.items:
         if on_item is not None:
             on_item(item)
@@ -116,8 +68,8 @@ def validate_fusion(
         key=lambda e: -e["log10_lr"],
     )
     record = ValidationRecord(
-        detector=FUSION_NAME,
-        detector_version=FUSION_VERSION,
+        detector=Fusion.name,
+        detector_version=Fusion.version,
         config_digest=digest(model.as_json()),  # as in every fusion finding
         weights_digest=None,
         data={

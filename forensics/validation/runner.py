@@ -19,9 +19,8 @@ from forensics.detectors.base import Detector
 from forensics.evidence.hashing import sha256_file
 from forensics.evidence.sniff import sniff_media_type
 from forensics.model import SUPPORT_THRESHOLD_LOG10, EvidenceInput
+from forensics.model.calibration import Calibration, Transform
 from forensics.validation.calibration import (
-    Calibration,
-    Transform,
     fit_calibration,
     min_cllr,
     reliability,
@@ -30,6 +29,7 @@ from forensics.validation.error_rates import rate_interval
 from forensics.validation.manifest import LabelledFile, LabelledSet, split_by_group
 from forensics.validation.metrics import bootstrap_auc, cllr, eer
 from forensics.model.validation import ValidationRecord
+from forensics.pipeline import analyse_items
 
 MAX_PLOT_POINTS = 200
 
@@ -61,14 +61,13 @@ def score_items(
     by_path = {evidence.path: evidence for evidence in inputs}
     item_of = {item.path: item for item in items}
     scored: dict[Any, ScoredItem] = {}
-    with detector:
-        for evidence, findings in detector.run_batch(inputs):
-            item = item_of[evidence.path]
-            if on_item is not None:
-                on_item(item)
-            score = detector.validation_score(findings)
-            reason = "" if score is not None else "; ".join(f.reason for f in findings)[:200]
-            scored[evidence.path] = ScoredItem(item, score, reason)
+    for evidence, _, findings in analyse_items([detector], inputs):
+        item = item_of[evidence.path]
+        if on_item is not None:
+            on_item(item)
+        score = detector.validation_score(findings)
+        reason = "" if score is not None else "; ".join(f.reason for f in findings)[:200]
+        scored[evidence.path] = ScoredItem(item, score, reason)
     return [
         scored.get(i.path, ScoredItem(i, None, f"{detector.name} does not read "
                                       f"{by_path[i.path].kind} files"))

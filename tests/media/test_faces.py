@@ -8,19 +8,33 @@ from PIL import Image
 
 from forensics.errors import IntegrityError
 from forensics.media import faces
+from forensics.media.crops import crop_needs, video_crops
 from forensics.media.faces import (
     FaceObservation,
+    TrackerConfig,
     aligned_face_crop,
-    detect_face,
-    display_rotation,
     eye_centres,
-    face_crops,
     intervals,
     prefetch,
-    track_video,
 )
-from forensics.media.video import SamplingPolicy, sample_frames
+from forensics.media.item import ItemMedia, StillFaces, VideoNeeds
+from forensics.media.video import display_rotation
+from forensics.model import EvidenceInput
 from tests.media.blink_clips import astronaut, blink_clip, still_clip, write_video
+
+
+def _video(path) -> EvidenceInput:
+    return EvidenceInput(path, "", "video/mp4", path.name)
+
+
+def track_video(path, config: TrackerConfig = TrackerConfig()) -> tuple[FaceObservation, ...]:
+    """Every frame's face observation, from the item's one decoding pass."""
+    return ItemMedia(_video(path), [VideoNeeds(tracking=config)]).video().observations(config)
+
+
+def detect_face(rgb: np.ndarray) -> np.ndarray | None:
+    with StillFaces() as faces:
+        return faces.find(rgb)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +86,8 @@ def test_a_small_face_moving_across_a_wide_frame_is_followed(tmp_path):
 def test_a_video_without_a_face_gives_observations_without_landmarks(clips):
     observations = list(track_video(clips["empty"]))
     assert len(observations) == 6 and not any(o.found for o in observations)
-    assert [c.pixels for c in face_crops(sample_frames(clips["empty"], fmt="rgb24"))] == [None] * 6
+    media = ItemMedia(_video(clips["empty"]), [crop_needs(8)])
+    assert [c.pixels for c in video_crops(media, 256, 8)] == [None] * 6
 
 
 def test_rotation_metadata_is_applied(clips):
@@ -103,7 +118,7 @@ def test_aligned_crop_levels_and_scales_the_eyes():
 
 def test_face_crops_from_sampled_frames(tmp_path):
     clip = blink_clip(tmp_path / "c.mp4", 10, [])
-    crops = list(face_crops(sample_frames(clip, SamplingPolicy(count=3), fmt="rgb24"), size=128))
+    crops = video_crops(ItemMedia(_video(clip), [crop_needs(3)]), 128, 3)
     assert len(crops) == 3 and crops[0].frame_index == 0
     assert all(c.pixels is not None and c.pixels.shape == (128, 128, 3) for c in crops)
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from forensics.errors import EvidenceError
-from forensics.media import load_image
+from forensics.media.images import load_image
 from tests.media.conftest import smooth_rgb, write_jpeg
 
 

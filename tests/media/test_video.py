@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from forensics.errors import EvidenceError
-from forensics.media import SamplingPolicy, iter_frames, probe_video, sample_frames
+from forensics.media.video import SamplingPolicy, iter_frames, probe_video, sample_frames
 from tests.media.conftest import write_video
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from PIL import Image
 
 from forensics.detectors import base
+from forensics.media.item import ItemMedia
 from forensics.model import Artifact, EvidenceInput, Finding, Verdict
 
 
@@ -29,16 +30,16 @@ class ReportToyDetector(base.Detector):
     inputs = frozenset({"image"})
     description = "Toy detector of the report tests"
 
-    def analyze(self, evidence: EvidenceInput) -> Iterator[Finding]:
+    def analyze(self, evidence: EvidenceInput, media: ItemMedia) -> Iterator[Finding]:
         data = evidence.path.read_bytes()
         if data.startswith(b"\x89PNG"):
-            yield self.finding(evidence, verdict=Verdict.INCONCLUSIVE,
+            yield self.finding(evidence.sha256, verdict=Verdict.INCONCLUSIVE,
                                reason="image too small to analyse (test)", details={"bytes": len(data)})
             return
         spectrum = {"frequency": [i / 70 for i in range(50)],
                     "power_db": [-0.4 * i - (i % 7) for i in range(50)]}
         yield self.finding(
-            evidence, verdict=Verdict.SUPPORTS_MANIPULATION, reason="periodic spectral peaks (test)",
+            evidence.sha256, verdict=Verdict.SUPPORTS_MANIPULATION, reason="periodic spectral peaks (test)",
             score=0.91, log10_lr=1.4, details={"bytes": len(data), "peaks": {"p2": 3.5, "p4": 0.5}},
             artifacts=(Artifact("radial_spectrum", "application/json", json.dumps(spectrum).encode()),
                        Artifact("heatmap", "image/png", _heatmap())),

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from forensics.model import Verdict
-from forensics.validation.fusion import fit_fusion, state
+from forensics.detectors.fusion import state
+from forensics.validation.fusion import fit_fusion
 
 
 def _gaussian_llr(rng, n, shift):

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from forensics.detectors import base
+from forensics.media.item import ItemMedia
 from forensics.model import EvidenceInput, Finding
 from forensics.validation.manifest import read_folders, read_manifest, split_by_group
 from forensics.validation.runner import validate
@@ -17,7 +18,7 @@ class Brightness(base.Detector):
 
     name, version, inputs = "test-brightness", "1.0.0", frozenset({"image"})
 
-    def analyze(self, evidence: EvidenceInput) -> Iterator[Finding]:
+    def analyze(self, evidence: EvidenceInput, media: ItemMedia) -> Iterator[Finding]:
         with Image.open(evidence.path) as image:
             score = float(np.asarray(image.convert("L")).mean() / 255)
         yield self.scored(evidence, score=score, reason="mean brightness")
