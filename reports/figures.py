@@ -1,17 +1,16 @@
-"""Figures for finding artifacts, chosen by artifact name, then media type.
+"""Figures for finding artifacts: as the method that made them says, else by media type.
 
-A detector adds no report code: PNG/JPEG artifacts (heatmaps) are embedded as
-images, JSON artifacts holding numeric series (spectra, EAR time series, score
-timelines) are drawn as line plots, and anything else gets a short note. A renderer
-registered for an artifact name (``register_figure(name=...)``) only adds what the
-data cannot say, such as axis labels.
+A method adds no report code: it turns its own artifact into a figure as data
+(``Method.figure``: a line plot with axis titles, or an image, with a caption), and this
+module draws it. Artifacts a method does not describe fall back to their media type:
+PNG/JPEG are embedded as images, JSON holding numeric series is drawn as a line plot,
+and anything else gets a short note.
 
 Plots are drawn for print and grayscale: black and grays, told apart by dash pattern.
 """
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import math
@@ -24,13 +23,15 @@ from reportlab.lib import colors
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, Image, Paragraph, Table
 
+from forensics.detectors.base import Method
+from forensics.model import Artifact
+from forensics.model.figures import ImageFigure, LinePlot, Series
 from forensics.reports.model import ArtifactEntry
 from forensics.reports.styles import STYLES, mono, safe
 
 Renderer = Callable[[ArtifactEntry, float], "Flowable | None"]
 """(artifact, available width in points) -> a figure, or None to let the next renderer try."""
 
-_BY_NAME: dict[str, Renderer] = {}
 _BY_TYPE: dict[str, Renderer] = {}
 
 MAX_POINTS = 200  # a 480 pt wide print figure needs no more; more only slows rendering
@@ -49,34 +50,48 @@ AXIS_NAMES = {"time_s": "time (s)", "seconds": "time (s)", "t": "time (s)",
               "frequency_cycles_per_pixel": "frequency (cycles/pixel)"}
 
 
-def register_figure(*, name: str | None = None, media_type: str | None = None
-                    ) -> Callable[[Renderer], Renderer]:
-    """Register a renderer for an artifact name or a media type (one of the two)."""
-    if (name is None) == (media_type is None):
-        raise ValueError("register a figure renderer for a name or for a media type")
+def register_figure(media_type: str) -> Callable[[Renderer], Renderer]:
+    """Register the generic renderer of a media type (for artifacts no method describes)."""
 
     def decorate(renderer: Renderer) -> Renderer:
-        table, key = (_BY_NAME, name) if name is not None else (_BY_TYPE, media_type)
-        assert key is not None
-        if key in table:
-            raise ValueError(f"a figure renderer for {key!r} is already registered")
-        table[key] = renderer
+        if media_type in _BY_TYPE:
+            raise ValueError(f"a figure renderer for {media_type!r} is already registered")
+        _BY_TYPE[media_type] = renderer
         return renderer
 
     return decorate
 
 
-def render_artifact(artifact: ArtifactEntry, width: float) -> Flowable:
-    """The figure for one artifact: by name, then by media type, then a note."""
+@dataclass(frozen=True)
+class RenderedFigure:
+    """A drawn artifact and what its method says under it (may be empty)."""
+
+    flowable: Flowable
+    caption: str = ""
+
+
+def render_artifact(
+    artifact: ArtifactEntry, width: float, method: type[Method[Any]] | None = None
+) -> RenderedFigure:
+    """The figure for one artifact: as its ``method`` draws it, else by media type, else
+    a note that says why it is not shown."""
     if artifact.data is None:
-        return _note(artifact, f"not shown: {artifact.problem}")
-    for renderer in (_BY_NAME.get(artifact.name), _BY_TYPE.get(artifact.media_type)):
-        if renderer is not None:
-            figure = renderer(artifact, width)
-            if figure is not None:
-                return figure
-    return _note(artifact, "not drawn: no figure renderer for this content; the artifact "
-                           "is identified by its SHA-256 in the case's artifact store")
+        return RenderedFigure(_note(artifact, f"not shown: {artifact.problem}"))
+    if method is not None:
+        figure = method.figure(Artifact(artifact.name, artifact.media_type, artifact.data))
+        if isinstance(figure, LinePlot) and any(len(s.points) >= 2 for s in figure.series):
+            return RenderedFigure(line_plot(figure, width), figure.caption)
+        if isinstance(figure, ImageFigure):
+            drawn = _image_bytes(figure.data, width)
+            if drawn is not None:
+                return RenderedFigure(drawn, figure.caption)
+    renderer = _BY_TYPE.get(artifact.media_type)
+    drawn = renderer(artifact, width) if renderer is not None else None
+    if drawn is not None:
+        return RenderedFigure(drawn)
+    return RenderedFigure(_note(artifact, "not drawn: no figure renderer for this content; the "
+                                          "artifact is identified by its SHA-256 in the case's "
+                                          "artifact store"))
 
 
 def _note(artifact: ArtifactEntry, text: str) -> Paragraph:
@@ -87,37 +102,25 @@ def _note(artifact: ArtifactEntry, text: str) -> Paragraph:
 # -- images -----------------------------------------------------------------------------
 
 
-def _image(artifact: ArtifactEntry, width: float) -> Flowable | None:
-    assert artifact.data is not None
+def _image_bytes(data: bytes, width: float) -> Flowable | None:
     try:
-        pixels_w, pixels_h = ImageReader(io.BytesIO(artifact.data)).getSize()
+        pixels_w, pixels_h = ImageReader(io.BytesIO(data)).getSize()
     except (OSError, ValueError):
         return None
     scale = min(width * 0.8 / pixels_w, MAX_IMAGE_HEIGHT / pixels_h)
-    return Image(io.BytesIO(artifact.data), width=pixels_w * scale, height=pixels_h * scale)
+    return Image(io.BytesIO(data), width=pixels_w * scale, height=pixels_h * scale)
 
 
-register_figure(media_type="image/png")(_image)
-register_figure(media_type="image/jpeg")(_image)
+def _image(artifact: ArtifactEntry, width: float) -> Flowable | None:
+    assert artifact.data is not None
+    return _image_bytes(artifact.data, width)
+
+
+register_figure("image/png")(_image)
+register_figure("image/jpeg")(_image)
 
 
 # -- numeric series ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Series:
-    label: str
-    points: tuple[tuple[float, float], ...]
-
-
-@dataclass(frozen=True)
-class SeriesPlot:
-    """Line series read from a JSON artifact, with axis labels and reference levels."""
-
-    series: tuple[Series, ...]
-    x_label: str = ""
-    y_label: str = ""
-    thresholds: tuple[tuple[str, float], ...] = ()
 
 
 def _number(value: Any) -> bool:
@@ -130,7 +133,7 @@ def _numeric_list(value: Any) -> bool:
             and all(v is None or _number(v) for v in value))
 
 
-def parse_series(value: Any) -> SeriesPlot | None:
+def parse_series(value: Any) -> LinePlot | None:
     """Series from common JSON shapes, or None when ``value`` holds no numeric series.
 
     Shapes: [y...]; [[x, y]...]; [{col: n}...]; {col: [n...], ...} with an optional x
@@ -138,10 +141,10 @@ def parse_series(value: Any) -> SeriesPlot | None:
     "x_label"/"y_label", and scalar "*threshold*" entries drawn as reference lines.
     """
     if _numeric_list(value):
-        return SeriesPlot((_pair_up("value", range(len(value)), value),), x_label="index")
+        return LinePlot((_pair_up("value", range(len(value)), value),), x_label="index")
     if isinstance(value, list) and len(value) >= 2:
         if all(isinstance(v, list) and len(v) == 2 and _number(v[0]) and _number(v[1]) for v in value):
-            return SeriesPlot((Series("value", tuple((float(x), float(y)) for x, y in value)),))
+            return LinePlot((Series("value", tuple((float(x), float(y)) for x, y in value)),))
         if all(isinstance(v, dict) for v in value):
             keys = [k for k in value[0] if all(_number(row.get(k)) for row in value)]
             return parse_series({k: [row[k] for row in value] for k in keys})
@@ -167,7 +170,7 @@ def parse_series(value: Any) -> SeriesPlot | None:
         return None
     thresholds = tuple((k, float(v)) for k, v in value.items()
                        if "threshold" in k.lower() and _number(v))
-    return SeriesPlot(
+    return LinePlot(
         series=series,
         x_label=str(value.get("x_label") or AXIS_NAMES.get(x_key or "", x_key) or "index"),
         y_label=str(value.get("y_label") or (series[0].label if len(series) == 1 else "")),
@@ -199,7 +202,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [round(i * step, 12) for i in range(first, last + 1)]
 
 
-def line_plot(plot: SeriesPlot, width: float, height: float = PLOT_HEIGHT) -> Drawing:
+def line_plot(plot: LinePlot, width: float, height: float = PLOT_HEIGHT) -> Drawing:
     """A grayscale line plot with axes, ticks, axis titles and, where needed, a legend.
 
     Drawn with plain shapes: reportlab's LinePlot widget costs ten times as much, which
@@ -258,31 +261,16 @@ def _tick(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _json_plot(artifact: ArtifactEntry, width: float, *, x_label: str = "",
-               y_label: str = "") -> Flowable | None:
+def _json_plot(artifact: ArtifactEntry, width: float) -> Flowable | None:
     assert artifact.data is not None
     try:
         plot = parse_series(json.loads(artifact.data.decode("utf-8")))
     except (UnicodeDecodeError, ValueError):
         return None
-    if plot is None:
-        return None
-    if x_label or y_label:
-        plot = SeriesPlot(plot.series, x_label or plot.x_label, y_label or plot.y_label,
-                          plot.thresholds)
-    return line_plot(plot, width)
+    return None if plot is None else line_plot(plot, width)
 
 
-register_figure(media_type="application/json")(_json_plot)
-
-# Axis labels for the artifacts the suite's detectors write (the data has the numbers).
-KNOWN_SERIES: Mapping[str, tuple[str, str]] = {
-    "radial_spectrum": ("spatial frequency (cycles/pixel)", "azimuthal mean power (dB)"),
-    "ear_timeseries": ("", "eye aspect ratio (EAR)"),
-    "score_timeline": ("", "score"),
-}
-for _name, (_x, _y) in KNOWN_SERIES.items():
-    register_figure(name=_name)(functools.partial(_json_plot, x_label=_x, y_label=_y))
+register_figure("application/json")(_json_plot)
 
 
 # -- validation plots -------------------------------------------------------------------
@@ -294,13 +282,13 @@ def validation_figures(plots: Mapping[str, Any], width: float) -> Flowable | Non
     drawn: list[Flowable] = []
     roc = plots.get("roc") or {}
     if _numeric_list(roc.get("fpr")) and _numeric_list(roc.get("tpr")):
-        drawn.append(line_plot(SeriesPlot((_pair_up("ROC", roc["fpr"], roc["tpr"]),),
+        drawn.append(line_plot(LinePlot((_pair_up("ROC", roc["fpr"], roc["tpr"]),),
                                           "false positive rate", "true positive rate"), half))
     tippett = plots.get("tippett") or {}
     series = tuple(_tippett(label, tippett.get(key)) for key, label in
                    (("real", "authentic"), ("fake", "manipulated")) if _numeric_list(tippett.get(key)))
     if series:
-        drawn.append(line_plot(SeriesPlot(series, "log10 LR", "proportion of LRs >= x"), half))
+        drawn.append(line_plot(LinePlot(series, "log10 LR", "proportion of LRs >= x"), half))
     if not drawn:
         return None
     table = Table([drawn], colWidths=[half + 4] * len(drawn))

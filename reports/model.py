@@ -2,8 +2,9 @@
 
 ``build_report_content`` is the only place that reads the repository for a report;
 rendering (``forensics.reports.render``) and the embedded case data (``forensics.reports.embedded``) are
-pure functions of the ``ReportContent`` it returns. Findings of any detector appear
-without code here: their verdict, likelihood ratio, details and artifacts are data.
+pure functions of the ``ReportContent`` it returns. No method is known here by name:
+findings are data, and each registered method supplies its own description, its
+limitations, the notes its findings call for and the drawing of its artifacts.
 """
 
 from __future__ import annotations
@@ -17,21 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from forensics import __version__
-from forensics.verify import Problem, verify_case
 from forensics.canonical import sha256_hex
-from forensics.detectors.frequency import PERIOD2_PRESENT_P
+from forensics.detectors.base import Combiner, Method
 from forensics.evidence.store import CaseStore
 from forensics.keys import CertificateInfo
-from forensics.model import Case, CustodyEvent, EvidenceItem
+from forensics.model import Artifact, Case, CustodyEvent, EvidenceItem, Finding
 from forensics.model.records import format_time
-from forensics.storage.repository import Repository, StoredFinding, check_examiner
 from forensics.model.validation import ValidationRecord, shipped_record
+from forensics.storage.repository import Repository, StoredFinding, check_examiner
+from forensics.verify import Problem, verify_case
 
 TOOL_NAME = "deepfake-forensics"
-# The detector whose finding, when present for an item, is the combined statement over
-# all methods (DESIGN.md: "fusion for the combined statement"). Until it exists the
-# summary says so in plain sight.
-COMBINED_DETECTOR = "fusion"
 DEFAULT_QUESTION = (
     "Do the examined files bear traces of synthetic generation or manipulation, and how "
     "strongly do the findings support that proposition against the alternative that they "
@@ -61,23 +58,60 @@ class ArtifactEntry:
 
 @dataclass(frozen=True)
 class FindingEntry:
-    """A stored finding as the report shows it."""
+    """A stored finding as the report shows it: the finding itself, where it sits in
+    the case, and its artifacts read back from the store."""
 
-    digest: str  #: SHA-256 of the finding's canonical JSON
+    finding: Finding  #: as the method made it (artifacts as references)
+    digest: str  #: SHA-256 of the finding's canonical JSON, as stored
     evidence_label: str  #: "E1", ...
-    evidence_sha256: str
-    detector: str
-    detector_version: str
-    config_digest: str
-    weights_digest: str | None
-    score: float | None
-    log10_lr: float | None
-    verbal: str | None
-    verdict: str  #: a ``Verdict`` value
-    reason: str
-    details: Mapping[str, Any]  #: plain JSON values
-    artifacts: tuple[ArtifactEntry, ...]
+    artifacts: tuple[ArtifactEntry, ...]  #: the finding's artifacts, read back
     record: Mapping[str, Any]  #: the finding's JSON with its digest, as embedded
+
+    # the finding's own fields, as the sections read them
+    @property
+    def evidence_sha256(self) -> str:
+        return self.finding.evidence_sha256
+
+    @property
+    def detector(self) -> str:
+        return self.finding.detector
+
+    @property
+    def detector_version(self) -> str:
+        return self.finding.detector_version
+
+    @property
+    def config_digest(self) -> str:
+        return self.finding.config_digest
+
+    @property
+    def weights_digest(self) -> str | None:
+        return self.finding.weights_digest
+
+    @property
+    def score(self) -> float | None:
+        return self.finding.score
+
+    @property
+    def log10_lr(self) -> float | None:
+        return self.finding.log10_lr
+
+    @property
+    def verbal(self) -> str | None:
+        return self.finding.verbal
+
+    @property
+    def verdict(self) -> str:
+        """The ``Verdict`` value ("supports_manipulation", ...)."""
+        return self.finding.verdict.value
+
+    @property
+    def reason(self) -> str:
+        return self.finding.reason
+
+    @property
+    def details(self) -> Mapping[str, Any]:
+        return self.finding.details
 
     @property
     def conclusion(self) -> str:
@@ -102,7 +136,8 @@ class MethodEntry:
     version: str
     config_digest: str
     weights_digest: str | None
-    description: str  #: from the registry
+    description: str  #: from the registered method
+    limitations: str  #: what the method cannot see, from the registered method
     validation: tuple[tuple[str, str], ...]  #: (label, value) rows; empty = not validated
     validation_digest: str | None  #: SHA-256 of the validation record, None = not validated
     validation_plots: Mapping[str, Any]  #: ROC points and Tippett data of the record
@@ -165,15 +200,11 @@ def shipped_validation(name: str, version: str, config_digest: str,
     return record
 
 
-def _registered_description(name: str) -> str:
-    # imported here: the registry loads every detector module (and their models)
-    from forensics.detectors.registry import available
+def registered_method(name: str) -> type[Method[Any]] | None:
+    """The method registered under ``name`` in this installation, or None."""
+    from forensics.detectors.registry import available  # loads the method modules
 
-    try:
-        detector = available().get(name)
-    except ImportError as exc:  # a detector module of this installation does not import
-        return f"(the detector registry could not be loaded: {exc})"
-    return "(not registered in this installation)" if detector is None else detector.description
+    return available().get(name)
 
 
 def _interval(value: Any) -> str:
@@ -240,7 +271,10 @@ def build_report_content(
         for item in repository.list_evidence(case_number)
     )
     store = CaseStore(home, case_number)
-    findings = tuple(_finding_entry(store, f) for f in repository.list_findings(case_number))
+    findings = tuple(
+        entry for entry in (_finding_entry(store, f) for f in repository.list_findings(case_number))
+        if entry is not None  # an unreadable finding is named by the re-verification above
+    )
     # Events last: the chain head then covers every record read above.
     events = tuple(repository.iter_events(case_number))
     head = (events[-1].seq, events[-1].hash) if events else (0, "0" * 64)
@@ -271,29 +305,22 @@ def build_report_content(
     return _with_limitations(content)
 
 
-def _finding_entry(store: CaseStore, stored: StoredFinding) -> FindingEntry:
-    body = json.loads(stored.body)
+def _finding_entry(store: CaseStore, stored: StoredFinding) -> FindingEntry | None:
+    try:
+        finding = stored.finding
+    except (ValueError, KeyError, TypeError):  # altered out of shape: verify names it
+        return None
     return FindingEntry(
+        finding=finding,
         digest=stored.digest,
         evidence_label=stored.evidence_label,
-        evidence_sha256=stored.evidence_sha256,
-        detector=stored.detector,
-        detector_version=stored.detector_version,
-        config_digest=body.get("config_digest", ""),
-        weights_digest=body.get("weights_digest"),
-        score=body.get("score"),
-        log10_lr=body.get("log10_lr"),
-        verbal=body.get("verbal"),
-        verdict=body.get("verdict", stored.verdict),
-        reason=body.get("reason", ""),
-        details=body.get("details") or {},
-        artifacts=tuple(_artifact_entry(store, a) for a in body.get("artifacts", [])),
+        artifacts=tuple(_artifact_entry(store, a) for a in finding.artifacts),
         record=dict(stored.as_json(), evidence=stored.evidence_label),
     )
 
 
-def _artifact_entry(store: CaseStore, artifact: Mapping[str, Any]) -> ArtifactEntry:
-    name, media_type, sha = artifact["name"], artifact["media_type"], artifact["sha256"]
+def _artifact_entry(store: CaseStore, artifact: Artifact) -> ArtifactEntry:
+    name, media_type, sha = artifact.name, artifact.media_type, artifact.sha256
     path = store.artifact_path(sha)
     if not path.is_file():
         return ArtifactEntry(name, media_type, sha, None, f"artifact file {path} is missing")
@@ -314,9 +341,12 @@ def _methods(
     methods = []
     for (name, version, config, weights), count in sorted(used.items(), key=lambda kv: kv[0][:2]):
         record = source(name, version, config, weights)
+        method = registered_method(name)
         methods.append(MethodEntry(
             name=name, version=version, config_digest=config, weights_digest=weights,
-            description=_registered_description(name),
+            description=("(not registered in this installation)" if method is None
+                         else method.description),
+            limitations="" if method is None else method.limitations,
             validation=() if record is None else validation_rows(record),
             validation_digest=None if record is None else record.digest,
             validation_plots={} if record is None else record.plots,
@@ -325,13 +355,19 @@ def _methods(
     return tuple(methods)
 
 
+def _combined(finding: FindingEntry) -> bool:
+    """True for a combiner's finding (the fusion): the combined statement over methods."""
+    method = registered_method(finding.detector)
+    return method is not None and issubclass(method, Combiner)
+
+
 def _summary(item: EvidenceItem, findings: Sequence[FindingEntry]) -> ItemSummary:
     own = [f for f in findings if f.evidence_sha256 == item.sha256]
-    combined = next((f for f in own if f.detector == COMBINED_DETECTOR), None)
+    combined = next((f for f in own if _combined(f)), None)
     if combined is not None:
         statement = combined.conclusion
     elif own:
-        statement = ("no combined statement: no validated fusion of the methods exists yet, "
+        statement = ("no combined statement: no validated fusion of the methods was applied, "
                      "so each method's result stands on its own")
     else:
         statement = "not analysed: no finding is recorded for this item"
@@ -339,20 +375,22 @@ def _summary(item: EvidenceItem, findings: Sequence[FindingEntry]) -> ItemSummar
         label=item.label,
         original_name=item.original_name,
         conclusions=tuple(
-            (f"{f.detector} {f.detector_version}", f.conclusion)
-            for f in own if f.detector != COMBINED_DETECTOR
+            (f"{f.detector} {f.detector_version}", f.conclusion) for f in own if not _combined(f)
         ),
         combined=statement,
     )
 
 
-def _period2_items(findings: Sequence[FindingEntry]) -> list[str]:
-    """Labels of the items whose frequency finding found a period-2 structure."""
-    return sorted({
-        f.evidence_label for f in findings
-        if f.detector == "frequency"
-        and f.details.get("period2", {}).get("p_value_no_period2", 1.0) < PERIOD2_PRESENT_P
-    })
+def method_notes(methods: Sequence[MethodEntry], findings: Sequence[FindingEntry]) -> list[str]:
+    """Each method's limitations, then the notes its findings in this case call for."""
+    notes = [m.limitations for m in methods if m.limitations]
+    labels = {f.evidence_sha256: f.evidence_label for f in findings}
+    for name in dict.fromkeys(m.name for m in methods):
+        method = registered_method(name)
+        if method is not None:
+            own = [f.finding for f in findings if f.detector == name]
+            notes.extend(method.case_notes(own, labels))
+    return notes
 
 
 def _with_limitations(content: ReportContent) -> ReportContent:
@@ -360,8 +398,7 @@ def _with_limitations(content: ReportContent) -> ReportContent:
         ("The methods detect traces of known generation and manipulation techniques. Finding "
          "no such trace does not prove that a file is authentic: new generators, "
          "re-compression, resizing or re-recording can remove or hide the traces."),
-        ("Metadata can be written, edited or stripped by anyone; on its own its presence or "
-         "absence is weak evidence."),
+        *method_notes(content.methods, content.findings),
     ]
     unvalidated = [f"{m.name} {m.version}" for m in content.methods if not m.validation]
     if unvalidated:
@@ -370,16 +407,9 @@ def _with_limitations(content: ReportContent) -> ReportContent:
             "methods on labelled data, so their results carry no likelihood ratio and are "
             "investigative indications only."
         )
-    if not any(f.detector == COMBINED_DETECTOR for f in content.findings):
+    if not any(_combined(f) for f in content.findings):
         notes.append("No combined statement over the methods is given: no validated fusion "
                      "method was applied.")
-    period2 = _period2_items(content.findings)
-    if period2:
-        notes.append(
-            "Frequency method: " + ", ".join(period2) + " show(s) a period-2 structure. "
-            "Up-sampling layers of generators leave it, but so does the demosaicing of a "
-            "camera image kept at full resolution: on a camera original it is weak evidence."
-        )
     errors = sorted({f"{f.evidence_label} ({f.detector})" for f in content.findings
                      if f.verdict == "error"})
     if errors:

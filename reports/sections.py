@@ -26,7 +26,7 @@ from reportlab.platypus import (
 
 from forensics.reports.embedded import EMBEDDED_NAME
 from forensics.reports.figures import render_artifact, validation_figures
-from forensics.reports.model import FindingEntry, ReportContent
+from forensics.reports.model import FindingEntry, ReportContent, registered_method
 from forensics.reports.styles import (
     FRAME_WIDTH,
     KEY_VALUE,
@@ -211,6 +211,7 @@ def methods(content: ReportContent, data_digest: str) -> Iterator[Flowable]:
                 ("Weights digest", mono(m.weights_digest) if m.weights_digest
                  else "none (rule-based or analytic method)"),
                 ("Validation", validation),
+                ("Limitations", safe(m.limitations or "(none stated by the method)")),
                 ("Findings in this report", str(m.findings)),
             ]),
         ]
@@ -269,14 +270,17 @@ def _finding(f: FindingEntry, figure_no: int) -> tuple[list[Flowable], int]:
         if len(details) > len(shown):
             out.append(_p(f"... {len(details) - len(shown)} more details in the embedded "
                           "case data.", "Caption"))
+    method = registered_method(f.detector)
     for artifact in f.artifacts:
         figure_no += 1
+        figure = render_artifact(artifact, FRAME_WIDTH, method)
+        said = f" {safe(figure.caption)}" if figure.caption else ""
         out.append(Spacer(1, 4))
         out.append(KeepTogether([
-            render_artifact(artifact, FRAME_WIDTH),
+            figure.flowable,
             _p(f"Figure {figure_no}: {safe(artifact.name)} ({safe(artifact.media_type)}) of "
-               f"{safe(f.evidence_label)} by {safe(f.detector)}; SHA-256 {mono(artifact.sha256)}",
-               "Caption"),
+               f"{safe(f.evidence_label)} by {safe(f.detector)}.{said} SHA-256 "
+               f"{mono(artifact.sha256)}", "Caption"),
         ]))
     out.append(Spacer(1, 8))
     return out, figure_no

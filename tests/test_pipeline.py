@@ -126,3 +126,7 @@ def test_a_combined_finding_is_recorded_per_item(repository, case_number, home, 
     content = build_report_content(repository, home, case_number, examiner=EXAMINER)
     fusion_method = next(m for m in content.methods if m.name == "fusion")
     assert fusion_method.validation, "the shipped fusion record applies to the fusion findings"
+    # the fusion is a registered method: it describes itself and states its assumptions
+    assert fusion_method.description.startswith("Logistic-regression fusion")
+    assert "does not assume the detectors are independent" in fusion_method.limitations
+    assert fusion_method.limitations in content.limitations

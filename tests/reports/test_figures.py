@@ -11,7 +11,8 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.platypus import Image as PdfImage
 from reportlab.platypus import Paragraph, Table
 
-from forensics.model import verbal_scale
+from forensics.detectors.frequency import FrequencyDetector
+from forensics.model import Finding, Verdict, verbal_scale
 from forensics.reports.figures import (
     parse_series,
     register_figure,
@@ -52,22 +53,33 @@ def test_thresholds_and_unplottable_values():
         assert parse_series(value) is None, value
 
 
-def test_artifacts_render_by_name_then_type_then_as_a_note():
+def test_artifacts_render_as_their_method_says_then_by_type_then_as_a_note():
     png = io.BytesIO()
     Image.new("L", (40, 20), 90).save(png, "PNG")
-    assert isinstance(render_artifact(_artifact("heatmap", "image/png", png.getvalue()), 400), PdfImage)
-    spectrum = json.dumps({"frequency": [0, 0.1, 0.2], "power_db": [0, -3, -9]}).encode()
-    drawing = render_artifact(_artifact("radial_spectrum", "application/json", spectrum), 400)
-    assert isinstance(drawing, Drawing)
-    texts = [getattr(c, "text", "") for c in drawing.contents] + [
-        getattr(g, "text", "") for c in drawing.contents for g in getattr(c, "contents", [])]
-    assert "spatial frequency (cycles/pixel)" in texts
+    shown = render_artifact(_artifact("heatmap", "image/png", png.getvalue()), 400)
+    assert isinstance(shown.flowable, PdfImage)
+    spectrum = json.dumps({"frequency_cycles_per_pixel": [0, 0.1, 0.2], "power_db": [0, -3, -9],
+                           "tile_side": 256, "spectra_averaged": 1}).encode()
+    artifact = _artifact("radial_spectrum", "application/json", spectrum)
+    # the frequency method draws its own spectrum: axis titles and a caption from it
+    drawn = render_artifact(artifact, 400, FrequencyDetector)
+    assert isinstance(drawn.flowable, Drawing) and "Radial power spectrum" in drawn.caption
+    assert "spatial frequency (cycles/pixel)" in _texts(drawn.flowable)
+    # without its method the same data is still drawn, from the JSON alone
+    generic = render_artifact(artifact, 400)
+    assert isinstance(generic.flowable, Drawing) and generic.caption == ""
+    assert "spatial frequency (cycles/pixel)" not in _texts(generic.flowable)
     unknown = render_artifact(_artifact("summary", "application/json", b'{"a": "b"}'), 400)
-    assert isinstance(unknown, Paragraph) and "not drawn" in unknown.text
+    assert isinstance(unknown.flowable, Paragraph) and "not drawn" in unknown.flowable.text
     missing = render_artifact(_artifact("x", "image/png", None, "artifact file is missing"), 400)
-    assert "missing" in missing.text
+    assert "missing" in missing.flowable.text
     with pytest.raises(ValueError, match="already registered"):
-        register_figure(media_type="image/png")(lambda a, w: None)
+        register_figure("image/png")(lambda a, w: None)
+
+
+def _texts(drawing: Drawing) -> list[str]:
+    return [getattr(c, "text", "") for c in drawing.contents] + [
+        getattr(g, "text", "") for c in drawing.contents for g in getattr(c, "contents", [])]
 
 
 def test_validation_plots():
@@ -85,9 +97,10 @@ def test_validation_plots():
     ("supports_manipulation", None, "supports manipulation, not validated (no likelihood ratio): why"),
 ])
 def test_conclusions_in_words(verdict, log10_lr, expected):
-    finding = FindingEntry(
-        digest="d", evidence_label="E1", evidence_sha256="s", detector="x", detector_version="1",
-        config_digest="c", weights_digest=None, score=None, log10_lr=log10_lr,
-        verbal=None if log10_lr is None else verbal_scale(log10_lr), verdict=verdict,
-        reason="why", details={}, artifacts=(), record={})
+    made = Finding(
+        evidence_sha256="s", detector="x", detector_version="1", config_digest="c",
+        weights_digest=None, score=None, log10_lr=log10_lr,
+        verbal=None if log10_lr is None else verbal_scale(log10_lr), verdict=Verdict(verdict),
+        reason="why")
+    finding = FindingEntry(made, digest=made.digest, evidence_label="E1", artifacts=(), record={})
     assert finding.conclusion == expected
