@@ -83,7 +83,8 @@ def evaluate(corpus: Path) -> dict[str, Any]:
 
 
 def corpus_videos(corpus: Path) -> list[str]:
-    found = {str(p.relative_to(corpus)) for sub in ("face_videos", "blink_videos") for p in (corpus / sub).rglob("*.mp4")}
+    found = {str(p.relative_to(corpus))
+             for sub in ("face_videos", "blink_videos") for p in (corpus / sub).rglob("*.mp4")}
     faces_tsv = corpus / "FACES.tsv"
     if faces_tsv.exists():
         with faces_tsv.open(newline="") as handle:

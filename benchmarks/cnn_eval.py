@@ -142,9 +142,11 @@ def report(result: dict[str, Any]) -> None:
           f"weights {card['weights_sha256'][:16]}..., trained {card['training']['seconds']:.0f} s "
           f"on {card['training']['device']} ({card['training']['threads']} thread(s))")  # fmt: skip
     print("held-out split (files, by repository folder and label):")
-    for key, n in sorted(Counter((Path(e["path"]).parts[1], e["label"]) for e in card["data"]["held_out_files"]).items()):
+    held_out = Counter((Path(e["path"]).parts[1], e["label"]) for e in card["data"]["held_out_files"])
+    for key, n in sorted(held_out.items()):
         print(f"  {n:4d}  {key[1]:4s}  {key[0]}")
-    print(f"held-out videos: {', '.join(Path(r['path']).name + ('(fake)' if r['label'] else '(real)') for r in videos)}")
+    names = ", ".join(Path(r["path"]).name + ("(fake)" if r["label"] else "(real)") for r in videos)
+    print(f"held-out videos: {names}")
     print(f"no face found (left out): {len(result['no_face'])}: {', '.join(Path(p).name for p in result['no_face'])}")
     print(f"evaluation took {result['seconds']:.0f} s\n")
 

@@ -110,10 +110,10 @@ def chain_benchmark(events: int, work: Path) -> None:
         link = make_link(case_number="CHAIN", seq=seq, time=moment, examiner="bench",
                          action="finding_recorded", subject_digest=prev,
                          payload={"detector": "frequency", "n": seq}, prev_hash=prev)
-        rows.append(dict(case_id=1, seq=seq, time=link.time, examiner="bench",
-                         action="finding_recorded", subject_digest=prev,
-                         payload_digest=link.payload_digest, payload=link.payload,
-                         prev_hash=prev, hash=link.hash))
+        rows.append({"case_id": 1, "seq": seq, "time": link.time, "examiner": "bench",
+                         "action": "finding_recorded", "subject_digest": prev,
+                         "payload_digest": link.payload_digest, "payload": link.payload,
+                         "prev_hash": prev, "hash": link.hash})
         prev = link.hash
     with repository.engine.begin() as connection:
         connection.execute(insert(CustodyEventRow), rows)

@@ -23,17 +23,17 @@ from pathlib import Path
 from PIL import Image
 
 from forensics.canonical import digest
-from forensics.intake import Intake
 from forensics.evidence.store import CaseStore
+from forensics.intake import Intake
 from forensics.keys import create_examiner_key
 from forensics.model import Artifact, Finding, Verdict, verbal_scale
-from forensics.storage.engine import open_database
-from forensics.storage.repository import Repository
 from forensics.reports.embedded import case_data
 from forensics.reports.generate import finish_pdf, generate_report
 from forensics.reports.model import build_report_content
 from forensics.reports.render import render_pdf
 from forensics.reports.sign import load_signer
+from forensics.storage.engine import open_database
+from forensics.storage.repository import Repository
 
 EXAMINER = "Bench Examiner"
 CASE = "BENCH-1"
@@ -112,7 +112,7 @@ def main() -> None:
             made = generate_report(repository, home, CASE, examiner=EXAMINER,
                                    out=root / f"report-{run}.pdf", signer=signer)
             t4 = time.perf_counter()
-            for name, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            for name, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=False):
                 stages[name].append(seconds)
             pages, size = made.pages, made.path.stat().st_size
         print(f"report: {pages} pages, {size / 1e6:.1f} MB")

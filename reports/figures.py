@@ -186,7 +186,7 @@ def _x_rank(key: str) -> int | None:
 
 
 def _pair_up(label: str, xs: Any, ys: list[Any]) -> Series:
-    points = [(float(x), float(y)) for x, y in zip(xs, ys) if _number(x) and _number(y)]
+    points = [(float(x), float(y)) for x, y in zip(xs, ys, strict=False) if _number(x) and _number(y)]
     step = max(1, math.ceil(len(points) / MAX_POINTS))
     return Series(label, tuple(points[::step]))
 

@@ -20,11 +20,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from forensics.canonical import sha256_hex
 from forensics.errors import ForensicsError
 from forensics.model import CustodyEvent
-from forensics.storage.repository import Repository, check_examiner
 from forensics.reports.embedded import attach, case_data, data_digest
 from forensics.reports.model import ReportContent, build_report_content
 from forensics.reports.render import render_pdf
 from forensics.reports.sign import ReportSigner, sign_pdf
+from forensics.storage.repository import Repository, check_examiner
 
 REPORT_SIGNED = "report_signed"
 REPORT_DRAFTED = "report_drafted"

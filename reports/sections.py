@@ -345,7 +345,8 @@ def _payload_summary(payload: str) -> str:
         return ""
     if not isinstance(data, dict):
         return ""
-    words = lambda *keys: " ".join(str(data[k]) for k in keys if data.get(k))
+    def words(*keys):
+        return " ".join(str(data[k]) for k in keys if data.get(k))
     parts = [words("item", "original_name"), words("detector", "detector_version"),
              words("verdict").replace("_", " "), words("report_id")]
     text = "; ".join(p for p in parts if p)

@@ -32,13 +32,13 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from forensics.audit.chain import verify_events
-from forensics.verify import Problem, ProblemsFound
 from forensics.canonical import sha256_hex
 from forensics.errors import IntegrityError
 from forensics.keys import CertificateInfo
-from forensics.storage.repository import Repository
 from forensics.reports.embedded import finding_body_digest, read_embedded
 from forensics.reports.generate import REPORT_SIGNED
+from forensics.storage.repository import Repository
+from forensics.verify import Problem, ProblemsFound
 
 
 @dataclass(frozen=True)

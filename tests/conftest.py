@@ -35,7 +35,7 @@ def postgres_unavailable() -> str | None:
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
             engine.dispose()
-        except Exception as exc:  # any failure to connect means: skip, and say why
+        except Exception as exc:  # noqa: BLE001 - any failure to connect means: skip, and say why
             _pg_unavailable = (
                 f"no PostgreSQL server answered at {make_url(PG_ADMIN_URL).render_as_string()}"
                 f" ({type(exc).__name__}: {str(exc).splitlines()[0]}); "

@@ -24,7 +24,7 @@ def test_insertion_order_does_not_change_the_digest():
 def test_unicode_is_written_as_utf8_not_escaped():
     text = canonical_json({"name": "Zoë 東京"})
     assert text == '{"name":"Zoë 東京"}'
-    assert canonical_bytes({"name": "Zoë"}) == '{"name":"Zoë"}'.encode("utf-8")
+    assert canonical_bytes({"name": "Zoë"}) == '{"name":"Zoë"}'.encode()
 
 
 def test_unicode_normal_forms_are_distinct_values():

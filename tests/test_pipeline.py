@@ -5,12 +5,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from forensics.verify import verify_case
 from forensics.detectors import base, registry
 from forensics.intake import Intake
 from forensics.media.item import ItemMedia
 from forensics.model import Artifact, EvidenceInput, Finding, Verdict
 from forensics.pipeline import analyze_case
+from forensics.verify import verify_case
 from tests.conftest import EXAMINER
 
 

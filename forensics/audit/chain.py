@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from forensics.canonical import ZERO_DIGEST, canonical_json, chain_hash, sha256_hex
+from forensics.canonical import ZERO_DIGEST, chain_hash, sha256_hex
 from forensics.model import CustodyEvent
-from forensics.model.records import chain_fields, format_time
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,8 @@ def verify_events(case_number: str, events: Iterable[CustodyEvent]) -> ChainChec
         if sha256_hex(event.payload.encode("utf-8")) != event.payload_digest:
             return broken(event.seq, f"seq {event.seq}: payload does not match its payload_digest")
         if event_hash(event) != event.hash:
-            return broken(event.seq, f"seq {event.seq}: recomputed hash differs from the stored hash (the event was altered)")
+            return broken(event.seq, f"seq {event.seq}: recomputed hash differs from the stored hash "
+                                     "(the event was altered)")
         prev = event.hash
         count += 1
         expected_seq += 1

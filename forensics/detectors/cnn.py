@@ -216,7 +216,9 @@ class CnnDetector(Detector[CnnConfig]):
             "crop": f"{self.config.crop_size}x{self.config.crop_size} face aligned by the eyes",
         }
 
-    def _heatmaps(self, model: Meso4, crops: list[Crop], logits: np.ndarray) -> tuple[list[Artifact], list[dict[str, Any]]]:
+    def _heatmaps(
+        self, model: Meso4, crops: list[Crop], logits: np.ndarray
+    ) -> tuple[list[Artifact], list[dict[str, Any]]]:
         """Grad-CAM PNGs of the highest-scoring crops (ties: the earlier frame first)."""
         from forensics.nets.gradcam import gradcam, overlay_png
         from forensics.nets.meso import to_tensor

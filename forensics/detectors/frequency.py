@@ -167,7 +167,8 @@ class FrequencyDetector(Detector[FrequencyConfig]):
             y_label="azimuthal mean power (dB)",
             caption=(f"Radial power spectrum of {body.get('tile_side', '?')}-pixel tiles"
                      + (f", mean of {averaged} frames" if averaged > 1 else "")
-                     + "; up-sampling by 2, 4 or 8 leaves peaks at multiples of 1/2, 1/4 or 1/8 cycle per pixel, and JPEG blocks at multiples of 1/8."),
+                     + "; up-sampling by 2, 4 or 8 leaves peaks at multiples of 1/2, 1/4 or 1/8 "
+                       "cycle per pixel, and JPEG blocks at multiples of 1/8."),
         )
 
     def video_needs(self) -> VideoNeeds:

@@ -152,7 +152,7 @@ class ExifToolSession:
         if not self._alive():
             self._restart()
         assert self._helper is not None
-        process = getattr(self._helper, "_process")  # pyexiftool keeps its Popen here
+        process = self._helper._process  # pyexiftool keeps its Popen here
         with _Watchdog(process, self.timeout_s + PER_FILE_S * len(paths)) as dog:
             try:
                 records = self._helper.execute_json(*paths)
@@ -258,7 +258,7 @@ class MetadataDetector(Detector[MetadataConfig]):
             with self:
                 return self._run_batch(batch)
         records = self._session.read([item.path for item in batch])
-        return [(item, self._findings(item, record)) for item, record in zip(batch, records)]
+        return [(item, self._findings(item, record)) for item, record in zip(batch, records, strict=False)]
 
     def _findings(self, evidence: EvidenceInput, record: ExifRecord) -> list[Finding]:
         if isinstance(record, str):

@@ -154,7 +154,7 @@ def _parameter_chunks(view: TagView) -> dict[str, tuple[str, str]]:
               if tag_group(key).startswith("PNG") and _normalise_key(key) in normalised]
     if len(chunks) < 3:
         return {}
-    return {key: (UNNAMED, "PNG text chunks named after generation parameters") for key in chunks}
+    return dict.fromkeys(chunks, (UNNAMED, "PNG text chunks named after generation parameters"))
 
 
 def generator_fingerprint(view: TagView) -> list[Signal]:

@@ -76,7 +76,7 @@ class _Consumer(threading.Thread):
             if self.error is None:
                 try:
                     self.sink(memoryview(self.ring.buffers[index])[:length])
-                except BaseException as exc:  # handed to the producer, re-raised there
+                except BaseException as exc:  # noqa: BLE001 - handed to the producer, re-raised there
                     self.error = exc
             self.ring.release(index)
 

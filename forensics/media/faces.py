@@ -22,6 +22,7 @@ there is then tracked inside a window around it (about three face widths, at lea
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -439,10 +440,8 @@ def prefetch(items: Iterator[T], depth: int = 8) -> Iterator[T]:
     finally:
         stop.set()
         while worker.is_alive():  # drain so a blocked producer can see `stop`
-            try:
+            with contextlib.suppress(queue.Empty):
                 slots.get(timeout=0.05)
-            except queue.Empty:
-                pass
         worker.join()
 
 

@@ -142,7 +142,7 @@ def decode_video(
     with ExitStack() as stack:
         trackers = {c: stack.enter_context(VideoFaceTracker(c)) for c in configs}
         frames: Iterator = prefetch(decode_frames(evidence.path, want, "rgb24"))
-        stack.callback(getattr(frames, "close"))
+        stack.callback(frames.close)
         for frame in frames:
             rotation = frame.rotation if frame_count == 0 else rotation
             frame_count = frame.index + 1

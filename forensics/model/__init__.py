@@ -1,11 +1,5 @@
 """Frozen dataclasses that carry data across module borders (DESIGN.md, convention 3)."""
 
-from forensics.model.records import (
-    Case,
-    CustodyEvent,
-    EvidenceItem,
-    Examiner,
-)
 from forensics.model.findings import (
     FINDING_SCHEMA_VERSION,
     SUPPORT_THRESHOLD_LOG10,
@@ -15,6 +9,12 @@ from forensics.model.findings import (
     Verdict,
     verbal_scale,
     verdict_for,
+)
+from forensics.model.records import (
+    Case,
+    CustodyEvent,
+    EvidenceItem,
+    Examiner,
 )
 
 __all__ = [

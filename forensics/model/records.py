@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from forensics.canonical import canonical_json, chain_hash, sha256_hex
@@ -15,7 +15,7 @@ def format_time(moment: datetime) -> str:
     Naive datetimes are taken to be UTC already (that is how the database stores them).
     """
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select
@@ -20,12 +20,11 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from forensics.model.records import make_link
 from forensics.canonical import ZERO_DIGEST, canonical_json
-from forensics.errors import CaseError, ConfigurationError
+from forensics.errors import CaseError, ConfigurationError, SigningError
 from forensics.model import Case, CustodyEvent, EvidenceItem, Finding
+from forensics.model.records import make_link
 from forensics.model.validation import ValidationRecord
-from forensics.errors import SigningError
 from forensics.storage.records import (
     Acquisition,
     ExaminerCertificate,
@@ -51,7 +50,7 @@ T = TypeVar("T")
 
 def utcnow() -> datetime:
     """Naive UTC with microseconds: how every time is stored."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def check_case_number(number: str) -> str:

@@ -131,14 +131,14 @@ def held_out_metrics(
 
     Clip score: the mean of the clip's per-frame logits (the detector's rule).
     """
-    image = [(s, sources[f.source].label) for f, s in zip(samples, scores) if f.frame_index is None]
-    frame = [(s, sources[f.source].label) for f, s in zip(samples, scores) if f.frame_index is not None]
+    image = [(s, sources[f.source].label) for f, s in zip(samples, scores, strict=False) if f.frame_index is None]
+    frame = [(s, sources[f.source].label) for f, s in zip(samples, scores, strict=False) if f.frame_index is not None]
     clips: dict[int, list[float]] = {}
-    for f, s in zip(samples, scores):
+    for f, s in zip(samples, scores, strict=False):
         if f.frame_index is not None:
             clips.setdefault(f.source, []).append(float(s))
     clip = [(float(np.mean(v)), sources[k].label) for k, v in sorted(clips.items())]
-    every = [(s, sources[f.source].label) for f, s in zip(samples, scores)]
+    every = [(s, sources[f.source].label) for f, s in zip(samples, scores, strict=False)]
     result = {}
     for name, pairs in (("images", image), ("video_frames", frame), ("clips", clip), ("all_faces", every)):
         result[name] = _auc([p[0] for p in pairs], [p[1] for p in pairs]) if pairs else None

@@ -37,7 +37,6 @@ from PIL import Image, ImageFilter
 from forensics.canonical import digest
 from forensics.errors import EvidenceError
 from forensics.evidence.sniff import sniff_media_type
-from forensics.media.images import load_image
 from forensics.media.crops import crop_needs, image_crop, video_crops
 from forensics.media.item import ItemMedia, StillFaces
 from forensics.model import EvidenceInput

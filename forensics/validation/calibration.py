@@ -11,6 +11,7 @@ empirical lower and upper bound, ELUB, of Vergeer et al. 2016), so
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -109,7 +110,7 @@ def min_cllr(scores: np.ndarray | list, labels: np.ndarray | list) -> float:
     y = np.asarray(labels, dtype=np.int64)
     weights = _class_weights(y)
     # Tied scores must get one posterior: pool them before the isotonic fit.
-    unique, inverse = np.unique(s, return_inverse=True)
+    _unique, inverse = np.unique(s, return_inverse=True)
     pooled_weight = np.bincount(inverse, weights=weights)
     pooled_label = np.bincount(inverse, weights=weights * y) / pooled_weight
     fitted = isotonic_regression(pooled_label, weights=pooled_weight).x  # equal-prior posterior
@@ -142,7 +143,7 @@ def reliability(
     prior_odds = (y == 1).mean() / max((y == 0).mean(), 1e-12)
     bounds = [-np.inf, *edges, np.inf]
     bins, ece = [], 0.0
-    for low, high in zip(bounds[:-1], bounds[1:]):
+    for low, high in itertools.pairwise(bounds):
         mask = (lr >= low) & (lr < high)
         if not mask.any():
             continue

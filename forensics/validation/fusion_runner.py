@@ -4,7 +4,7 @@ on a labelled set, fit the fusion on one split, measure it on the other."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -52,7 +52,7 @@ def validate_fusion(
     x_cal, y_cal = matrix(calibration)
     model = fit_fusion(names, x_cal, y_cal)
     x_met, y_met = matrix(metric)
-    fused = np.array([model.fuse({n: (None if math.isnan(v) else v) for n, v in zip(names, row)})
+    fused = np.array([model.fuse({n: (None if math.isnan(v) else v) for n, v in zip(names, row, strict=False)})
                       for row in x_met])
     metrics = metric_report(fused, fused, y_met)
     metrics["min_cllr"] = min_cllr(fused, y_met)
@@ -63,7 +63,7 @@ def validate_fusion(
                               metric_report(alone, alone, y_met).items()
                               if k in ("auc", "cllr", "false_positive_rate", "false_negative_rate")}
     near = sorted(
-        ({"path": str(i.path.name), "log10_lr": float(v)} for i, v in zip(metric, fused)
+        ({"path": str(i.path.name), "log10_lr": float(v)} for i, v in zip(metric, fused, strict=False)
          if i.label == 0 and v >= SUPPORT_THRESHOLD_LOG10 / 2),
         key=lambda e: -e["log10_lr"],
     )

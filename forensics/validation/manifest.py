@@ -98,7 +98,9 @@ def read_folders(real: Path, fake: Path) -> LabelledSet:
     return _finish(f"{real.name}+{fake.name}", items, real.parent)
 
 
-def split_by_group(items: Sequence[LabelledFile], calibration_share: float = 0.5) -> tuple[list[LabelledFile], list[LabelledFile]]:
+def split_by_group(
+    items: Sequence[LabelledFile], calibration_share: float = 0.5
+) -> tuple[list[LabelledFile], list[LabelledFile]]:
     """Deterministic split into (calibration, metric) by group, stratified by label.
 
     Groups are ordered by the SHA-256 of their name, so the split does not depend on

@@ -20,6 +20,8 @@ from forensics.evidence.hashing import sha256_file
 from forensics.evidence.sniff import sniff_media_type
 from forensics.model import SUPPORT_THRESHOLD_LOG10, EvidenceInput
 from forensics.model.calibration import Calibration, Transform
+from forensics.model.validation import ValidationRecord
+from forensics.pipeline import analyse_items
 from forensics.validation.calibration import (
     fit_calibration,
     min_cllr,
@@ -28,8 +30,6 @@ from forensics.validation.calibration import (
 from forensics.validation.error_rates import rate_interval
 from forensics.validation.manifest import LabelledFile, LabelledSet, split_by_group
 from forensics.validation.metrics import bootstrap_auc, cllr, eer
-from forensics.model.validation import ValidationRecord
-from forensics.pipeline import analyse_items
 
 MAX_PLOT_POINTS = 200
 

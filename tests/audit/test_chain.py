@@ -5,11 +5,10 @@ import dataclasses
 from sqlalchemy import text
 
 from forensics.audit.chain import verify_events
-from forensics.model.records import make_link
-from forensics.verify import verify_case
 from forensics.canonical import ZERO_DIGEST
 from forensics.model import CustodyEvent
-from forensics.model.records import format_time
+from forensics.model.records import format_time, make_link
+from forensics.verify import verify_case
 from tests.conftest import EXAMINER
 
 

@@ -2,10 +2,10 @@
 
 import multiprocessing
 
-from forensics.verify import verify_case
 from forensics.canonical import ZERO_DIGEST
 from forensics.storage.engine import open_database
 from forensics.storage.repository import Repository
+from forensics.verify import verify_case
 
 PROCESSES = 4
 EVENTS_EACH = 50

@@ -79,7 +79,7 @@ def test_gradcam_heatmap_and_overlay_png() -> None:
     model = Meso4().eval()
     crop = np.asarray(Image.fromarray(astronaut()).resize((256, 256)))
     logit, heat = gradcam(model, to_tensor([crop]))
-    assert heat.shape == (256, 256) and 0.0 <= heat.min() and heat.max() <= 1.0
+    assert heat.shape == (256, 256) and heat.min() >= 0.0 and heat.max() <= 1.0
     with torch.no_grad():
         assert logit == pytest.approx(float(model(to_tensor([crop]))[0]), abs=1e-5)
     png = Image.open(io.BytesIO(overlay_png(crop, heat)))

@@ -193,7 +193,7 @@ def test_simulated_decoders_are_deterministic_and_leave_peaks() -> None:
     simulate = upconv.DecoderSimulator(first)
     smooth = ndimage.gaussian_filter(rng.normal(128, 60, (256, 256, 3)), (3, 3, 0))
     out = simulate(np.random.default_rng(0), smooth)
-    assert out.shape == smooth.shape and 0.0 <= out.min() and out.max() <= 255.0
+    assert out.shape == smooth.shape and out.min() >= 0.0 and out.max() <= 255.0
     peaks = ff.analyse(out @ [0.299, 0.587, 0.114], side=256, n_bins=32).peaks_db
     assert max(peaks["p2_axis"], peaks["p2_off_axis"]) > 6.0
 
@@ -293,7 +293,7 @@ def test_tampered_parameters_are_refused(tmp_path: Path) -> None:
     data = bytearray(copy.read_bytes())
     data[len(data) // 2] ^= 0x01
     copy.write_bytes(bytes(data))
-    with pytest.raises(IntegrityError, match="params.json") as err:
+    with pytest.raises(IntegrityError, match=r"params\.json") as err:
         FrequencyDetector(params_path=copy).model()
     assert err.value.subject == str(copy)
 

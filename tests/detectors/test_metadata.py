@@ -37,8 +37,9 @@ A1111 = ("a photo of a duck\nNegative prompt: monochrome\nSteps: 15, Sampler: Un
 def picture(width: int = 96, height: int = 64, seed: int = 0) -> Image.Image:
     """A textured RGB picture (a smooth gradient plus blobs), different for each seed."""
     rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width]
-    base = (x * 255 / width + rng.uniform(-40, 40, (height // 8 + 1, width // 8 + 1)).repeat(8, 0).repeat(8, 1)[:height, :width])
+    _y, x = np.mgrid[0:height, 0:width]
+    noise = rng.uniform(-40, 40, (height // 8 + 1, width // 8 + 1)).repeat(8, 0).repeat(8, 1)
+    base = x * 255 / width + noise[:height, :width]
     rgb = np.stack([base, base[::-1], 255 - base], axis=-1).clip(0, 255).astype(np.uint8)
     return Image.fromarray(rgb)
 
@@ -201,7 +202,10 @@ def thumbnail_jpeg(tmp_path: Path, name: str, thumb_seed: int) -> EvidenceInput:
     item = jpeg_with(tmp_path, name, {MAKE: "Canon", MODEL: "EOS"}, seed=0)
     thumb = tmp_path / f"{name}.thumb.jpg"
     # "another picture": a different one, mirrored so that its gradient runs the other way
-    source = picture(seed=thumb_seed).transpose(Image.Transpose.FLIP_LEFT_RIGHT) if thumb_seed else Image.open(item.path)
+    if thumb_seed:
+        source = picture(seed=thumb_seed).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    else:
+        source = Image.open(item.path)
     source.resize((48, 32)).save(thumb, quality=90)
     exiftool_write(item.path, f"-ThumbnailImage<={thumb}")
     return evidence(item.path, "image/jpeg")
@@ -293,7 +297,7 @@ def test_findings_are_deterministic_and_carry_no_paths(tmp_path: Path) -> None:
     first = stored_copies(files.values(), tmp_path / "store-a")
     second = stored_copies(files.values(), tmp_path / "store-b")
     one, other = run(first), run(second)
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=False):
         assert [f.digest for f in one[a.path]] == [f.digest for f in other[b.path]]
         text = canonical_json([f.as_json() for f in one[a.path]])
         assert str(tmp_path) not in text
@@ -303,7 +307,7 @@ def test_a_killed_exiftool_is_restarted(tmp_path: Path) -> None:
     items = [png_with(tmp_path, f"g{i}.png", {"parameters": A1111}) for i in range(4)]
     with MetadataDetector(batch_size=2) as detector:
         results = []
-        for item, findings in detector.run_batch(items):
+        for _item, findings in detector.run_batch(items):
             results.append(findings)
             if len(results) == 2:  # between batches: the next batch must find a fresh process
                 assert detector.session is not None and detector.session.pid is not None

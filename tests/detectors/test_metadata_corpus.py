@@ -47,8 +47,8 @@ def results() -> list[tuple[dict[str, str], list[Finding]]]:
         for r in rows
     ]
     with MetadataDetector() as detector:
-        analysed = dict((item.path, findings) for item, findings in detector.run_batch(items))
-    return [(row, analysed[item.path]) for row, item in zip(rows, items)]
+        analysed = {item.path: findings for item, findings in detector.run_batch(items)}
+    return [(row, analysed[item.path]) for row, item in zip(rows, items, strict=False)]
 
 
 def generator_made(findings: list[Finding]) -> bool:
@@ -73,7 +73,8 @@ def test_no_finding_supports_authenticity_or_is_an_error(results: list[tuple[dic
     for row, findings in results:
         assert findings, row["local_path"]
         for finding in findings:
-            assert finding.verdict not in (Verdict.SUPPORTS_AUTHENTICITY, Verdict.ERROR), (row["local_path"], finding.reason)
+            assert finding.verdict not in (Verdict.SUPPORTS_AUTHENTICITY, Verdict.ERROR), (
+                row["local_path"], finding.reason)
         if [f.details["signal"] for f in findings] == ["none"]:
             assert "proves nothing" in findings[0].reason
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from forensics.verify import verify_case
 from forensics.errors import EvidenceError
 from forensics.intake import Intake
+from forensics.verify import verify_case
 from tests.conftest import EXAMINER
 
 

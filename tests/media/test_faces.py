@@ -109,11 +109,11 @@ def test_aligned_crop_levels_and_scales_the_eyes():
     assert crop.shape == (256, 256, 3)
     again = detect_face(np.ascontiguousarray(crop))
     assert again is not None
-    r, l = eye_centres(again)
-    assert abs(r[1] - l[1]) < 3  # level
-    assert np.hypot(*(l - r)) == pytest.approx(0.36 * 256, abs=5)
-    assert (r[1] + l[1]) / 2 == pytest.approx(0.38 * 256, abs=5)
-    assert (r[0] + l[0]) / 2 == pytest.approx(128, abs=4)
+    right, left = eye_centres(again)
+    assert abs(right[1] - left[1]) < 3  # level
+    assert np.hypot(*(left - right)) == pytest.approx(0.36 * 256, abs=5)
+    assert (right[1] + left[1]) / 2 == pytest.approx(0.38 * 256, abs=5)
+    assert (right[0] + left[0]) / 2 == pytest.approx(128, abs=4)
 
 
 def test_face_crops_from_sampled_frames(tmp_path):

@@ -14,10 +14,10 @@ from forensics.detectors import registry
 from forensics.intake import Intake
 from forensics.keys import KeyFiles, create_examiner_key
 from forensics.pipeline import analyze_case
-from forensics.storage.engine import open_database
-from forensics.storage.repository import Repository
 from forensics.reports.generate import GeneratedReport, generate_report
 from forensics.reports.sign import ReportSigner, load_signer
+from forensics.storage.engine import open_database
+from forensics.storage.repository import Repository
 from tests.conftest import EXAMINER
 from tests.reports.toy import ReportToyDetector
 

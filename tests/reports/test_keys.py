@@ -50,7 +50,7 @@ def test_self_signed_key_is_encrypted_private_and_never_overwritten(tmp_path):
     assert cert.common_name == "Jane Roe" and cert.self_signed and cert.issuer == cert.subject
     assert CertificateInfo.from_pem(files.cert_path.read_bytes()) == cert
     assert load_signer(files.key_path, PASSPHRASE).certificate == cert
-    with pytest.raises(SigningError, match="jane-roe.key.pem.*wrong passphrase"):
+    with pytest.raises(SigningError, match=r"jane-roe\.key\.pem.*wrong passphrase"):
         load_private_key(files.key_path, "not the passphrase")
     with pytest.raises(SigningError, match="passphrase is needed"):
         load_private_key(files.key_path, None)
@@ -80,7 +80,7 @@ def test_a_lab_ca_issues_an_rsa_examiner_certificate(tmp_path):
 def test_a_key_that_is_not_the_certificates_is_refused(tmp_path):
     jane = create_examiner_key("Jane Roe", PASSPHRASE, out_dir=tmp_path)
     john = create_examiner_key("John Doe", PASSPHRASE, out_dir=tmp_path)
-    with pytest.raises(SigningError, match="john-doe.key.pem: the private key does not belong"):
+    with pytest.raises(SigningError, match=r"john-doe\.key\.pem: the private key does not belong"):
         load_signer(john.key_path, PASSPHRASE, jane.cert_path)
 
 

@@ -15,12 +15,12 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import text
 
 from forensics.canonical import canonical_bytes, digest, sha256_hex
-from forensics.validation.calibration import Calibration
 from forensics.model.validation import ValidationRecord
 from forensics.reports.embedded import EMBEDDED_NAME, case_data, read_embedded
 from forensics.reports.generate import generate_report, produce_pdf
 from forensics.reports.model import build_report_content
 from forensics.reports.verify import verify_report
+from forensics.validation.calibration import Calibration
 from tests.conftest import EXAMINER
 from tests.reports.conftest import flip_byte, needs_tool
 

@@ -20,9 +20,8 @@ def test_record_tables_are_append_only(repository, case_number, home, evidence_d
     from forensics.intake import Intake
 
     Intake(repository, home, case_number).acquire([evidence_dir], examiner=EXAMINER)
-    with pytest.raises(DBAPIError, match="append-only"):
-        with repository.engine.begin() as connection:
-            connection.execute(text(statement))
+    with pytest.raises(DBAPIError, match="append-only"), repository.engine.begin() as connection:
+        connection.execute(text(statement))
     events = list(repository.iter_events(case_number))
     assert len(events) == 3 and {e.examiner for e in events} == {EXAMINER}
     assert len(repository.list_evidence(case_number)) == 2

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from forensics.model import Verdict
 from forensics.detectors.fusion import state
+from forensics.model import Verdict
 from forensics.validation.fusion import fit_fusion
 
 

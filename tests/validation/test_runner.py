@@ -38,7 +38,7 @@ def labelled_folders(tmp_path):
 def test_validation_of_a_separating_score(labelled_folders):
     real, fake = labelled_folders
     labelled = read_folders(real, fake)
-    record, scored = validate(Brightness(), labelled)
+    record, _scored = validate(Brightness(), labelled)
     data, metrics = record.data, record.metrics
     assert data["items"] == {"real": 60, "fake": 60}
     assert data["calibration_split"] == {"real": 30, "fake": 30}
