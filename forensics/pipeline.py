@@ -12,6 +12,7 @@ add one finding per item from that item's findings.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ def select_evidence(items: Sequence[EvidenceItem], wanted: Sequence[str]) -> lis
     """Items whose SHA-256 starts with one of ``wanted`` (all when empty)."""
     if not wanted:
         return list(items)
-    chosen = []
+    chosen: list[EvidenceItem] = []
     for prefix in wanted:
         matches = [i for i in items if i.sha256.startswith(prefix.lower())]
         if len(matches) != 1:
@@ -133,7 +134,7 @@ def analyze_case(
             on_step(f"{detector.name} {labels[evidence.sha256]}")
         results = repository.record_findings(
             case_number, evidence.sha256, findings, examiner=examiner,
-            before_commit=lambda fs=findings: _store_artifacts(store, fs),
+            before_commit=functools.partial(_store_artifacts, store, findings),
         )
         recorded.extend(
             RecordedFinding(labels[evidence.sha256], finding, new)

@@ -130,7 +130,7 @@ def read_embedded(reader: PdfFileReader, source: str) -> tuple[bytes, dict[str, 
 
 
 # What a verifier reads from the data, so that a malformed file is named, not a crash.
-_REQUIRED = {
+_REQUIRED: dict[str, dict[str, type]] = {
     "evidence": {"id": str, "sha256": str, "md5": str, "size": int},
     "findings": {"digest": str, "evidence": str, "detector": str},
 }

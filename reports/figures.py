@@ -285,7 +285,7 @@ def validation_figures(plots: Mapping[str, Any], width: float) -> Flowable | Non
         drawn.append(line_plot(LinePlot((_pair_up("ROC", roc["fpr"], roc["tpr"]),),
                                           "false positive rate", "true positive rate"), half))
     tippett = plots.get("tippett") or {}
-    series = tuple(_tippett(label, tippett.get(key)) for key, label in
+    series = tuple(_tippett(label, tippett[key]) for key, label in
                    (("real", "authentic"), ("fake", "manipulated")) if _numeric_list(tippett.get(key)))
     if series:
         drawn.append(line_plot(LinePlot(series, "log10 LR", "proportion of LRs >= x"), half))

@@ -113,14 +113,16 @@ def generate_report(
     path = out or default_report_path(home, case_number, content.report_id)
     file_sha = sha256_hex(pdf)
     _write_new(path, pdf)
+    data_sha256 = data_digest(data)
+    fingerprint = None if signer is None else signer.certificate.fingerprint_sha256
     payload = {
         "report_id": content.report_id,
         "file_name": path.name,
         "file_sha256": file_sha,
-        "data_sha256": data_digest(data),
+        "data_sha256": data_sha256,
         "pages": pages,
         "chain_head": {"seq": content.chain_head[0], "hash": content.chain_head[1]},
-        "certificate_fingerprint": None if signer is None else signer.certificate.fingerprint_sha256,
+        "certificate_fingerprint": fingerprint,
     }
     try:
         event = repository.append_event(
@@ -132,8 +134,8 @@ def generate_report(
         raise
     return GeneratedReport(
         report_id=content.report_id, path=path, sha256=file_sha, signed=signer is not None,
-        pages=pages, data_sha256=payload["data_sha256"], chain_head=content.chain_head,
-        certificate_fingerprint=payload["certificate_fingerprint"], event=event,
+        pages=pages, data_sha256=data_sha256, chain_head=content.chain_head,
+        certificate_fingerprint=fingerprint, event=event,
     )
 
 

@@ -345,7 +345,7 @@ def _payload_summary(payload: str) -> str:
         return ""
     if not isinstance(data, dict):
         return ""
-    def words(*keys):
+    def words(*keys: str) -> str:
         return " ".join(str(data[k]) for k in keys if data.get(k))
     parts = [words("item", "original_name"), words("detector", "detector_version"),
              words("verdict").replace("_", " "), words("report_id")]

@@ -70,7 +70,7 @@ def sign_pdf(writer: BasePdfFileWriter, signer: ReportSigner, *, reason: str) ->
         name=signer.certificate.common_name or signer.certificate.subject,
     )
     try:
-        output = signers.sign_pdf(writer, meta, signer=signer.signer)  # type: ignore[arg-type]
+        output = signers.sign_pdf(writer, meta, signer=signer.signer)
     except ValueError as exc:  # pyHanko's SigningError is a ValueError
         raise SigningError(f"{signer.key_path}: signing the report failed ({exc})") from None
     return output.getvalue()

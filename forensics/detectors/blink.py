@@ -170,8 +170,9 @@ class BlinkDetector(Detector[BlinkConfig]):
             else:
                 code = None
             codes.append(code)
-            right.append(np.nan if code else eye_aspect_ratio(obs.landmarks, RIGHT_EYE))
-            left.append(np.nan if code else eye_aspect_ratio(obs.landmarks, LEFT_EYE))
+            measured = obs.landmarks if code is None else None
+            right.append(np.nan if measured is None else eye_aspect_ratio(measured, RIGHT_EYE))
+            left.append(np.nan if measured is None else eye_aspect_ratio(measured, LEFT_EYE))
         scorable = np.array([c is None for c in codes], dtype=bool)
         series = EarSeries(np.array(frames), np.array(times, dtype=float), np.array(right),
                            np.array(left), scorable)
@@ -308,7 +309,7 @@ def _range_sentence(rate: float, rng: dict[str, float | None], activity: str) ->
 
 
 def _unscorable(series: EarSeries, codes: list[str | None]) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for code in (NO_FACE, EYES_UNMEASURABLE, SHORT_TRACK):
         flags = zip(series.frame.tolist(), series.time_s.tolist(), [c == code for c in codes], strict=True)
         out.extend({**iv.as_json(), "reason": code} for iv in intervals(flags))

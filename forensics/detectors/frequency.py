@@ -303,12 +303,11 @@ def _parse_params(doc: dict[str, Any], path: Path) -> _Model:
             raise ValueError(f"format {doc['format']!r}, expected {PARAMS_FORMAT!r}")
         feats, model = doc["features"], doc["model"]
         names = tuple(feats["names"])
-        arrays = [np.asarray(model[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
-        if any(a.shape != (len(names),) for a in arrays):
+        mean, scale, weights = (np.asarray(model[k], dtype=np.float64) for k in ("mean", "scale", "weights"))
+        if any(a.shape != (len(names),) for a in (mean, scale, weights)):
             raise ValueError("mean, scale and weights must have one value per feature")
-        return _Model(
-            int(feats["side"]), int(feats["n_bins"]), names, *arrays, float(model["bias"])
-        )
+        return _Model(int(feats["side"]), int(feats["n_bins"]), names, mean, scale, weights,
+                      float(model["bias"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise IntegrityError(f"{path}: malformed parameter file: {exc}", subject=str(path)) from exc
 

@@ -268,7 +268,8 @@ def parse_date(value: Any) -> tuple[datetime, timedelta | None] | None:
     if not m or m.group(1) == "0000":
         return None
     try:
-        wall = datetime(*(int(m.group(i)) for i in range(1, 7)))
+        year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
+        wall = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
     zone = m.group(7)

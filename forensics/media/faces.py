@@ -29,7 +29,7 @@ import os
 import queue
 import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -403,7 +403,7 @@ class VideoFaceTracker:
 T = TypeVar("T")
 
 
-def prefetch(items: Iterator[T], depth: int = 8) -> Iterator[T]:
+def prefetch(items: Iterator[T], depth: int = 8) -> Generator[T, None, None]:
     """Produce ``items`` in a background thread, so decoding overlaps face tracking.
 
     PyAV and MediaPipe both release the GIL in their native work, so on two cores the

@@ -21,7 +21,7 @@ Nothing here imports PyAV or MediaPipe until media are decoded.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
@@ -141,8 +141,8 @@ def decode_video(
     rotation, frame_count = 0, 0
     with ExitStack() as stack:
         trackers = {c: stack.enter_context(VideoFaceTracker(c)) for c in configs}
-        frames: Iterator = prefetch(decode_frames(evidence.path, want, "rgb24"))
-        stack.callback(frames.close)
+        frames = prefetch(decode_frames(evidence.path, want, "rgb24"))
+        stack.callback(frames.close)  # stops the decoding thread when tracking fails
         for frame in frames:
             rotation = frame.rotation if frame_count == 0 else rotation
             frame_count = frame.index + 1

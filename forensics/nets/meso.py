@@ -55,7 +55,9 @@ class Meso4(nn.Module):
     @property
     def cam_layer(self) -> nn.Module:
         """The last convolution block's activation (before pooling): Grad-CAM's target."""
-        return self.features[-1][2]
+        last_block = self.features[-1]
+        assert isinstance(last_block, nn.Sequential)
+        return last_block[2]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # centre the [0, 1] input as the original's rescaling did (1/255, then batch norm)

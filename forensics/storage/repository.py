@@ -233,9 +233,11 @@ class Repository:
     def case_counts(self, number: str) -> dict[str, int]:
         with Session(self.engine) as session:
             case_id = session.scalars(select(CaseRow.id).where(CaseRow.number == number)).one()
-            count = lambda table: session.scalar(  # noqa: E731
-                select(func.count()).select_from(table).where(table.case_id == case_id)
-            )
+            def count(table: type[EvidenceRow] | type[FindingRow] | type[CustodyEventRow]) -> int:
+                return session.scalar(
+                    select(func.count()).select_from(table).where(table.case_id == case_id)
+                ) or 0
+
             return {
                 "evidence": count(EvidenceRow),
                 "findings": count(FindingRow),

@@ -11,6 +11,7 @@ on it: the number of epochs and every other setting are fixed in ``TrainConfig``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import platform
@@ -120,7 +121,7 @@ def _auc(scores: Sequence[float], labels: Sequence[int]) -> dict[str, Any]:
     n = {"n_real": labels.count(0), "n_fake": labels.count(1)}
     if not n["n_real"] or not n["n_fake"]:
         return {**n, "auc": None, "note": "one class is missing: no AUC"}
-    ci = bootstrap_auc(scores, labels)
+    ci = bootstrap_auc(list(scores), list(labels))
     return {**n, "auc": ci.estimate, "ci95": [ci.low, ci.high]}
 
 
@@ -221,9 +222,10 @@ def train(
     with _progress(progress) as bar:
         task = bar.add_task("face crops", total=len(sources), info="") if bar else None
         tick = (lambda _i: bar.update(task, advance=1)) if bar and task is not None else None
-        kw = {"size": config.crop_size, "frames_per_video": config.frames_per_video, "on_source": tick}
-        train_faces, train_missing = extract_faces(sources, train_idx, **kw)
-        test_faces, test_missing = extract_faces(sources, test_idx, **kw)
+        extract = functools.partial(extract_faces, size=config.crop_size,
+                                    frames_per_video=config.frames_per_video, on_source=tick)
+        train_faces, train_missing = extract(sources, train_idx)
+        test_faces, test_missing = extract(sources, test_idx)
         labels = np.array([sources[f.source].label for f in train_faces], dtype=np.int64)
         if len(set(labels.tolist())) < 2:
             raise ValueError("training needs face crops of both classes")

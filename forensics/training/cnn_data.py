@@ -216,7 +216,8 @@ def extract_faces(
             found = [c for c in crops if c.pixels is not None]
             if crops and not found:
                 missing.append(f"{source.rel}: no face found")
-            samples += [FaceSample(i, c.frame_index, c.time_s, c.pixels) for c in found]  # type: ignore[misc]
+            samples += [FaceSample(i, c.frame_index, c.time_s, c.pixels)
+                        for c in crops if c.pixels is not None]
             if on_source is not None:
                 on_source(i)
     return samples, missing

@@ -19,9 +19,10 @@ same seed and library versions give the same decoders (and the same parameter fi
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,7 @@ class DecoderSpec:
 
 
 @contextmanager
-def _torch_deterministic(seed: int):
+def _torch_deterministic(seed: int) -> Iterator[Any]:  # yields the torch module
     import torch
 
     threads = torch.get_num_threads()
@@ -55,7 +56,7 @@ def _torch_deterministic(seed: int):
         torch.use_deterministic_algorithms(flag)
 
 
-def build_decoder(spec: DecoderSpec):
+def build_decoder(spec: DecoderSpec) -> Any:  # a torch.nn.Module (torch imported late)
     """The decoder: head conv, ``stages`` x (2x up-sampling, LeakyReLU, conv, LeakyReLU), tail."""
     import torch
     from torch import nn
@@ -76,7 +77,7 @@ def build_decoder(spec: DecoderSpec):
     return net.to(torch.float32)
 
 
-def _downsample(torch, x, factor: int):
+def _downsample(torch: Any, x: Any, factor: int) -> Any:
     """Anti-aliased down-sampling (area average) of an N x 3 x H x W batch."""
     return torch.nn.functional.avg_pool2d(x, factor) if factor > 1 else x
 

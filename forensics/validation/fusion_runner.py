@@ -62,11 +62,10 @@ def validate_fusion(
         per_detector[name] = {k: metrics_alone for k, metrics_alone in
                               metric_report(alone, alone, y_met).items()
                               if k in ("auc", "cllr", "false_positive_rate", "false_negative_rate")}
-    near = sorted(
-        ({"path": str(i.path.name), "log10_lr": float(v)} for i, v in zip(metric, fused, strict=False)
-         if i.label == 0 and v >= SUPPORT_THRESHOLD_LOG10 / 2),
-        key=lambda e: -e["log10_lr"],
-    )
+    near_reals = [(i.path.name, float(v)) for i, v in zip(metric, fused, strict=True)
+                  if i.label == 0 and v >= SUPPORT_THRESHOLD_LOG10 / 2]
+    near = [{"path": name, "log10_lr": lr}
+            for name, lr in sorted(near_reals, key=lambda pair: -pair[1])]
     record = ValidationRecord(
         detector=Fusion.name,
         detector_version=Fusion.version,

@@ -110,7 +110,8 @@ def split_by_group(
     groups: dict[str, list[LabelledFile]] = {}
     for item in items:
         groups.setdefault(item.group, []).append(item)
-    calibration, metric = [], []
+    calibration: list[LabelledFile] = []
+    metric: list[LabelledFile] = []
     for label in (0, 1):  # stratify by each group's majority label
         chosen = [g for g, members in groups.items()
                   if round(sum(m.label for m in members) / len(members)) == label]
