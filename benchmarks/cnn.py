@@ -25,7 +25,8 @@ import numpy as np
 import torch
 from skimage import data
 
-from forensics.media.crops import ImageFaces
+from forensics.media.faces import aligned_face_crop
+from forensics.media.item import StillFaces
 from forensics.nets.gradcam import gradcam
 from forensics.nets.meso import Meso4, predict_logits, to_tensor
 
@@ -63,12 +64,17 @@ def main() -> None:
     else:
         print("GPU: none on this machine (not measured)")
     torch.set_num_threads(2)
-    with ImageFaces(256) as faces:
-        face = rate(lambda: sum(faces.crop(photo).pixels is not None for _ in range(10)), args.repeats)
+    with StillFaces() as faces:
+
+        def crop() -> np.ndarray | None:
+            landmarks = faces.find(photo)
+            return None if landmarks is None else aligned_face_crop(photo, landmarks, 256)
+
+        face = rate(lambda: sum(crop() is not None for _ in range(10)), args.repeats)
 
         def end_to_end() -> int:
             for _ in range(10):
-                predict_logits(model, [faces.crop(photo).pixels])
+                predict_logits(model, [crop()])
             return 10
 
         both = rate(end_to_end, args.repeats)

@@ -96,7 +96,8 @@ def intake_once(path: Path, work: Path) -> tuple[float, float]:
 def chain_benchmark(events: int, work: Path) -> None:
     from sqlalchemy import insert
 
-    from forensics.model.records import make_link, verify_events
+    from forensics.audit.chain import verify_events
+    from forensics.model.records import make_link
     from forensics.storage.engine import open_database
     from forensics.storage.repository import Repository
     from forensics.storage.tables import CustodyEventRow

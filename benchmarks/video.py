@@ -36,8 +36,10 @@ from PIL import Image
 from skimage import data
 
 from forensics.detectors.blink_events import LEFT_EYE, RIGHT_EYE, eye_aspect_ratio
-from forensics.media.faces import TrackerConfig, track_video
+from forensics.media.faces import TrackerConfig
+from forensics.media.item import ItemMedia, VideoNeeds
 from forensics.media.video import iter_frames
+from forensics.model import EvidenceInput
 
 WIDTH, HEIGHT, FPS = 1280, 720, 30
 
@@ -78,7 +80,8 @@ def decode_rgb(path: Path) -> int:
 def track_and_ear(path: Path, config: TrackerConfig) -> int:
     """Frames tracked; warns when a face is missing (expected only for the faceless clip)."""
     n = found = 0
-    for obs in track_video(path, config):
+    evidence = EvidenceInput(path, "", "video/mp4", path.name)
+    for obs in ItemMedia(evidence, [VideoNeeds(tracking=config)]).video().observations(config):
         n += 1
         if obs.landmarks is not None:
             eye_aspect_ratio(obs.landmarks, RIGHT_EYE)

@@ -80,8 +80,3 @@ def digest(value: JSONValue) -> str:
 def chain_hash(prev_hash: str, event: JSONValue) -> str:
     """Custody chain link: SHA-256(prev_hash as ASCII hex || canonical event)."""
     return sha256_hex(prev_hash.encode("ascii") + canonical_bytes(event))
-
-
-def is_sha256_hex(text: str) -> bool:
-    """True when ``text`` is 64 lower-case hex digits."""
-    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)

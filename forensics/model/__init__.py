@@ -14,7 +14,6 @@ from forensics.model.records import (
     Case,
     CustodyEvent,
     EvidenceItem,
-    Examiner,
 )
 
 __all__ = [
@@ -25,7 +24,6 @@ __all__ = [
     "CustodyEvent",
     "EvidenceInput",
     "EvidenceItem",
-    "Examiner",
     "Finding",
     "Verdict",
     "verbal_scale",

@@ -20,14 +20,6 @@ def format_time(moment: datetime) -> str:
 
 
 @dataclass(frozen=True)
-class Examiner:
-    """A person who acts on evidence."""
-
-    name: str  #: unique display name, as given with --examiner
-    created_at: datetime  #: when the suite first saw this examiner (naive UTC)
-
-
-@dataclass(frozen=True)
 class Case:
     """An investigation; its number names its folder under the case root."""
 
