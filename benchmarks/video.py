@@ -9,7 +9,7 @@ the same run:
 - the tutorial loop, the baseline the target was set against: OpenCV ``VideoCapture``,
   BGR->RGB, MediaPipe FaceMesh (video mode, refine_landmarks on) and EAR, one thread;
 - the blink detector's measuring loop: every frame decoded, turned upright, face-tracked
-  by MediaPipe (video mode) and both eyes' EAR computed (``track_video`` + EAR);
+  by MediaPipe (video mode) in the item's one decoding pass, and both eyes' EAR computed;
 - the same loop on a 20 s faceless clip of the same size, where the small-face tile
   search runs every ``tile_search_every`` frames (its worst case).
 
