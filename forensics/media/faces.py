@@ -458,20 +458,33 @@ def eye_centres(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return right, left
 
 
-def aligned_face_crop(
-    image: np.ndarray,
-    landmarks: np.ndarray,
-    size: int = 256,
-    *,
-    eye_distance: float = 0.36,
-    eye_height: float = 0.38,
-) -> np.ndarray:
-    """A ``size`` x ``size`` crop rotated so the eyes are level and scaled by their distance.
+@dataclass(frozen=True)
+class FaceAlignment:
+    """The affine map from an aligned crop's pixels to the source image's pixels."""
 
-    The eyes land at ``eye_height`` of the crop's height, ``eye_distance`` of its width
-    apart, symmetric about the centre (a common face-alignment layout that keeps the
-    forehead, cheeks and chin). Pixels outside the image are black. Bicubic resampling.
-    """
+    size: int  #: crop side
+    coefficients: tuple[float, float, float, float, float, float]  #: (a, b, c, d, e, f)
+
+    def crop(self, image: np.ndarray) -> np.ndarray:
+        """The ``size`` x ``size`` crop (bicubic; pixels outside the image are black)."""
+        pil = Image.fromarray(np.ascontiguousarray(image))
+        crop = pil.transform((self.size, self.size), Image.Transform.AFFINE, self.coefficients,
+                             Image.Resampling.BICUBIC)
+        return np.asarray(crop)
+
+    def to_crop(self, points: np.ndarray) -> np.ndarray:
+        """Source-image points (N, 2) in the crop's pixel coordinates."""
+        a, b, c, d, e, f = self.coefficients
+        matrix = np.array([[a, b], [d, e]], dtype=np.float64)
+        return (np.asarray(points, dtype=np.float64) - (c, f)) @ np.linalg.inv(matrix).T
+
+
+def face_alignment(
+    landmarks: np.ndarray, size: int, *, eye_distance: float = 0.36, eye_height: float = 0.38
+) -> FaceAlignment:
+    """The crop that levels the eyes and scales the face by their distance: the eyes land
+    at ``eye_height`` of the crop's height, ``eye_distance`` of its width apart,
+    symmetric about the centre."""
     right, left = eye_centres(np.asarray(landmarks, dtype=np.float64))
     delta = left - right  # image-left eye to image-right eye
     distance = float(np.hypot(*delta))
@@ -486,8 +499,18 @@ def aligned_face_crop(
     u0, v0 = size / 2, eye_height * size
     c = centre[0] - a * u0 - b * v0
     f = centre[1] - d * u0 - e * v0
-    pil = Image.fromarray(np.ascontiguousarray(image))
-    crop = pil.transform(
-        (size, size), Image.Transform.AFFINE, (a, b, c, d, e, f), Image.Resampling.BICUBIC
-    )
-    return np.asarray(crop)
+    return FaceAlignment(size, (float(a), float(b), float(c), float(d), float(e), float(f)))
+
+
+def aligned_face_crop(
+    image: np.ndarray,
+    landmarks: np.ndarray,
+    size: int = 256,
+    *,
+    eye_distance: float = 0.36,
+    eye_height: float = 0.38,
+) -> np.ndarray:
+    """A ``size`` x ``size`` crop rotated so the eyes are level and scaled by their distance
+    (``face_alignment``; a common layout that keeps the forehead, cheeks and chin)."""
+    alignment = face_alignment(landmarks, size, eye_distance=eye_distance, eye_height=eye_height)
+    return alignment.crop(image)

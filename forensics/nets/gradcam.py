@@ -8,17 +8,28 @@ weighted sum is the heatmap, scaled to [0, 1] and laid over the face crop.
 from __future__ import annotations
 
 import io
+from typing import Protocol
 
 import numpy as np
 import torch
 from PIL import Image
 
-from forensics.nets.meso import Meso4
+
+class CamNetwork(Protocol):
+    """A network with one logit per input and the layer whose activation Grad-CAM weighs."""
+
+    @property
+    def cam_layer(self) -> torch.nn.Module: ...
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor: ...
+
+    def zero_grad(self, set_to_none: bool = True) -> None: ...
+
 
 _ALPHA = 0.45  # heatmap opacity over the face
 
 
-def gradcam(model: Meso4, x: torch.Tensor) -> tuple[float, np.ndarray]:
+def gradcam(model: CamNetwork, x: torch.Tensor) -> tuple[float, np.ndarray]:
     """The logit and an (H, W) heatmap in [0, 1] for one (1, 3, H, W) input.
 
     The model must be in eval mode (batch norm and dropout fixed).
