@@ -207,7 +207,7 @@ class Timing:
 
     @property
     def cores(self) -> float:
-        return statistics.median(c / w for c, w in zip(self.cpu, self.wall))
+        return statistics.median(c / w for c, w in zip(self.cpu, self.wall, strict=True))
 
     def as_json(self) -> dict[str, Any]:
         return {"label": self.label, "units": self.units, "median_s": self.seconds,

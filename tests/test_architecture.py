@@ -20,7 +20,7 @@ SOURCES = {"forensics": "forensics", "reports": "forensics.reports", "migrations
 
 # Lowest first. Top-level modules of ``forensics`` count as packages of their own.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"forensics", "errors", "canonical"}),  # foundation: version, errors, hashing
+    frozenset({"forensics", "errors", "canonical", "pinned"}),  # foundation: version, errors, hashing
     frozenset({"model"}),
     frozenset({"storage"}),
     frozenset({"audit", "evidence", "migrations"}),

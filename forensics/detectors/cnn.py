@@ -49,6 +49,7 @@ from forensics.media.images import DEFAULT_MAX_PIXELS
 from forensics.media.item import ItemMedia, VideoNeeds
 from forensics.model import Artifact, EvidenceInput, Finding
 from forensics.model.figures import Figure, ImageFigure, LinePlot, Series
+from forensics.pinned import file_sha256, read_pinned
 
 if TYPE_CHECKING:  # torch loads only when the network runs
     from forensics.nets.meso import Meso4
@@ -81,22 +82,6 @@ def default_weights_path() -> Path:
 
 def default_card_path() -> Path:
     return Path(str(files("forensics") / "data" / CARD_FILE))
-
-
-def _checked(path: Path, expected: str, what: str) -> bytes:
-    """The file's bytes, after checking their SHA-256 against the pinned value."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IntegrityError(f"{path}: the CNN {what} cannot be read: {exc}", subject=str(path)) from exc
-    found = hashlib.sha256(data).hexdigest()
-    if found != expected:
-        raise IntegrityError(
-            f"{path}: SHA-256 {found} of the CNN {what} does not match the pinned {expected}; "
-            "refusing to load it",
-            subject=str(path),
-        )
-    return data
 
 
 def _sigmoid(x: float) -> float:
@@ -162,7 +147,7 @@ class CnnDetector(Detector[CnnConfig]):
     def weights_digest(self) -> str:
         """SHA-256 of the weights file's bytes."""
         if self._digest is None:
-            self._digest = hashlib.sha256(self.weights_path.read_bytes()).hexdigest()
+            self._digest = file_sha256(self.weights_path)
         return self._digest
 
     def model(self) -> Meso4:
@@ -173,8 +158,8 @@ class CnnDetector(Detector[CnnConfig]):
             from forensics.nets.meso import Meso4
 
             cfg = self.config
-            data = _checked(self.weights_path, cfg.weights_sha256, "weights file")
-            card = _checked(self.card_path, cfg.card_sha256, "model card")
+            data = read_pinned(self.weights_path, cfg.weights_sha256, "CNN weights file")
+            card = read_pinned(self.card_path, cfg.card_sha256, "CNN model card")
             try:
                 state = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
                 model = Meso4(cfg.crop_size)

@@ -27,7 +27,6 @@ first frame's whole test as if it were the video's.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from forensics.media.images import DEFAULT_MAX_PIXELS
 from forensics.media.item import ItemMedia, VideoNeeds
 from forensics.model import Artifact, EvidenceInput, Finding, Verdict
 from forensics.model.figures import Figure, LinePlot, Series
+from forensics.pinned import file_sha256, read_pinned
 
 PARAMS_FILE = "frequency_default.json"
 SPECTRUM_ARTIFACT = "radial_spectrum"
@@ -119,21 +119,14 @@ class FrequencyDetector(Detector[FrequencyConfig]):
     def weights_digest(self) -> str:
         """SHA-256 of the parameter file's bytes."""
         if self._digest is None:
-            self._digest = hashlib.sha256(self.params_path.read_bytes()).hexdigest()
+            self._digest = file_sha256(self.params_path)
         return self._digest
 
     def model(self) -> _Model:
         """Load the parameters, after checking their SHA-256 against the pinned one."""
         if self._model is None:
-            data = self.params_path.read_bytes()
-            found = hashlib.sha256(data).hexdigest()
-            expected = self.config.params_sha256
-            if found != expected:
-                raise IntegrityError(
-                    f"{self.params_path}: SHA-256 {found} does not match the pinned {expected}",
-                    subject=str(self.params_path),
-                )
-            self._digest = found
+            data = read_pinned(self.params_path, self.config.params_sha256, "frequency parameter file")
+            self._digest = self.config.params_sha256
             self._model = _parse_params(json.loads(data), self.params_path)
         return self._model
 

