@@ -171,7 +171,7 @@ def test_a_self_blend_changes_the_face_and_leaves_the_rest():
     blended, mask = self_blend(crop, points, np.random.default_rng(3))
     again, _ = self_blend(crop, points, np.random.default_rng(3))
     np.testing.assert_array_equal(blended, again)  # seeded: reproducible
-    assert mask.shape == (CROP_SIZE, CROP_SIZE) and 0.0 <= mask.min() and mask.max() <= 1.0
+    assert mask.shape == (CROP_SIZE, CROP_SIZE) and mask.min() >= 0.0 and mask.max() <= 1.0
     outside = mask == 0
     np.testing.assert_array_equal(blended[outside], crop[outside])  # the background is the target's
     inside = mask > 0.9 * mask.max()
