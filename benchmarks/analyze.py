@@ -54,14 +54,10 @@ from skimage import data
 from video import FPS, HEIGHT, WIDTH, decode_only
 
 from forensics.detectors.registry import available
+from forensics.intake import Intake
 from forensics.pipeline import analyze_case
 from forensics.storage.engine import open_database
 from forensics.storage.repository import Repository
-
-try:  # the refactored layout
-    from forensics.intake import Intake
-except ImportError:  # before the refactor (bd01938 and earlier)
-    from forensics.evidence.intake import Intake
 
 EXAMINER = "Bench Examiner"
 CASE = "BENCH-ANALYZE"
