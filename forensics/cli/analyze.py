@@ -3,33 +3,41 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from forensics.cli.output import (
-    EXAMINER_OPTION, EXIT_FAILED, JSON_OPTION, emit_json, handle_errors, stderr, stdout,
+    EXAMINER_OPTION,
+    EXIT_FAILED,
+    JSON_OPTION,
+    emit_json,
+    handle_errors,
+    stderr,
+    stdout,
 )
 from forensics.cli.state import state
-from forensics.detectors.registry import available
-from forensics.pipeline import analyze_case, select_detectors, select_evidence
-from forensics.storage.repository import check_examiner
 
 
 @handle_errors
 def analyze(
     ctx: typer.Context,
     case: str = typer.Argument(..., help="Case number."),
-    detector: list[str] = typer.Option([], "--detector", "-d", help="Detector to run (repeatable; default all)."),
-    evidence: list[str] = typer.Option([], "--evidence", help="SHA-256 (or unique prefix) of an item (repeatable; default all)."),
-    examiner: Optional[str] = EXAMINER_OPTION,
+    detector: list[str] = typer.Option(
+        [], "--detector", "-d", help="Detector to run (repeatable; default all)."),
+    evidence: list[str] = typer.Option(
+        [], "--evidence", help="SHA-256 (or unique prefix) of an item (repeatable; default all)."),
+    examiner: str | None = EXAMINER_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run detectors over the case's stored evidence; each finding is hashed, stored and
     chained. Re-running the same detector version on the same file records a re-run
     event, not a second finding. Exits 1 when any file could not be analysed."""
+    # the pipeline brings the detectors (torch, MediaPipe, PyAV, SciPy): only for analysis
+    from forensics.pipeline import analyze_case, select_detectors, select_evidence
+    from forensics.storage.repository import check_examiner
+
     app_state = state(ctx)
     repository = app_state.repository
     examiner_name = check_examiner(examiner)
@@ -81,6 +89,8 @@ def findings(
 @handle_errors
 def detectors(as_json: bool = JSON_OPTION) -> None:
     """List the registered detectors with version, inputs and weights digest."""
+    from forensics.detectors.registry import available  # the detector classes load here
+
     described = [cls().describe() for cls in available().values()]
     if as_json:
         emit_json(described)
