@@ -30,6 +30,7 @@ LIGHT_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("case", "show", "C1"),
     ("custody", "C1"),
     ("findings", "C1"),
+    ("findings", "C1", "--wide"),
     ("findings", "C1", "--json"),
     ("verify", "C1"),
     ("db", "status"),
