@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console, RenderableType
@@ -25,6 +26,7 @@ from forensics.storage.records import StoredFinding
 from forensics.storage.repository import Repository
 
 runner = CliRunner()
+Invoke = Callable[..., Result]  #: the ``cli`` fixture: forensics ARGS... [width=N]
 EXAMINER = "Ann Examiner"
 # long enough that no terminal row holds it; its last word shows only with --wide
 LONG_REASON = ("periodic spectral peaks at period 2 and period 4 in the high band, as upsampling "
@@ -33,7 +35,7 @@ LONG_REASON = ("periodic spectral peaks at period 2 and period 4 in the high ban
 
 
 @pytest.fixture
-def cli(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+def cli(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     monkeypatch.delenv("FORENSICS_EXAMINER", raising=False)
     home = tmp_path / "casefiles"
 
@@ -47,14 +49,14 @@ def cli(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Callabl
 
 
 @pytest.fixture
-def recorded(cli: Callable[..., Result], evidence_dir: Path, db_url: str) -> Iterator[list[Finding]]:
+def recorded(cli: Invoke, evidence_dir: Path, db_url: str) -> Iterator[list[Finding]]:
     """Case C1 with a calibrated finding on E1 and a not-validated one on E2."""
     assert cli("case", "open", "C1", "--title", "t").exit_code == 0
     assert cli("acquire", "C1", str(evidence_dir / "red.jpg"), str(evidence_dir / "blue.png")).exit_code == 0
     engine = open_database(db_url)
     repository = Repository(engine)
     e1, e2 = repository.list_evidence("C1")
-    common = {"detector": "test-cli-toy", "detector_version": "1.2.0",
+    common: dict[str, Any] = {"detector": "test-cli-toy", "detector_version": "1.2.0",
               "config_digest": sha256_hex(b"config"), "weights_digest": sha256_hex(b"weights")}
     calibrated = Finding(evidence_sha256=e1.sha256, score=0.91, log10_lr=1.4, verbal=verbal_scale(1.4),
                          verdict=Verdict.SUPPORTS_MANIPULATION, reason=LONG_REASON,
@@ -81,7 +83,7 @@ def _column(output: str, header: str, following: str) -> str:
     return " ".join(" ".join(line[start:end] for line in lines[1:]).split())
 
 
-def test_table_shows_verbal_conclusion_with_lr_and_a_one_line_reason(cli, recorded) -> None:
+def test_table_shows_verbal_conclusion_with_lr_and_a_one_line_reason(cli: Invoke, recorded: list[Finding]) -> None:
     result = cli("findings", "C1", width=140)
     assert result.exit_code == 0, result.output
     out = result.output
@@ -100,7 +102,7 @@ def test_table_shows_verbal_conclusion_with_lr_and_a_one_line_reason(cli, record
     assert recorded[0].digest not in out and sha256_hex(b"config") not in out
 
 
-def test_table_fits_a_narrow_terminal(cli, recorded) -> None:
+def test_table_fits_a_narrow_terminal(cli: Invoke, recorded: list[Finding]) -> None:
     out = cli("findings", "C1", width=80).output
     assert max(len(line) for line in out.splitlines()) <= 80
     assert _row(out, "E1").split()[:4] == ["E1", "test-cli-toy", "1.2.0", "supports"]
@@ -110,7 +112,7 @@ def test_table_fits_a_narrow_terminal(cli, recorded) -> None:
     assert "periodic" in _row(out, "E1") and "ENDMARKER" not in out
 
 
-def test_wide_adds_digests_score_and_the_full_reason(cli, recorded) -> None:
+def test_wide_adds_digests_score_and_the_full_reason(cli: Invoke, recorded: list[Finding]) -> None:
     result = cli("findings", "C1", "--wide", width=120)
     assert result.exit_code == 0, result.output
     out = result.output
@@ -127,21 +129,21 @@ def test_wide_adds_digests_score_and_the_full_reason(cli, recorded) -> None:
     assert "E2 test-cli-toy 1.2.0  not validated" in out
 
 
-def test_json_is_the_stored_findings_with_their_item(cli, recorded) -> None:
+def test_json_is_the_stored_findings_with_their_item(cli: Invoke, recorded: list[Finding]) -> None:
     result = cli("findings", "C1", "--json")
     assert result.exit_code == 0, result.output
     listed = json.loads(result.stdout)
     assert listed == [dict(f.as_json(), evidence=label) for f, label in zip(recorded, ["E1", "E2"], strict=True)]
 
 
-def test_a_case_without_findings_says_so(cli) -> None:
+def test_a_case_without_findings_says_so(cli: Invoke) -> None:
     assert cli("case", "open", "C2", "--title", "t").exit_code == 0
     result = cli("findings", "C2")
     assert result.exit_code == 0 and "no findings yet" in result.output
     assert json.loads(cli("findings", "C2", "--json").stdout) == []
 
 
-def test_unknown_case_fails_cleanly(cli) -> None:
+def test_unknown_case_fails_cleanly(cli: Invoke) -> None:
     result = cli("findings", "NOPE")
     assert result.exit_code == 1 and "no case 'NOPE'" in result.output
 

@@ -9,6 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from forensics.canonical import sha256_hex
@@ -74,8 +75,9 @@ def _case_with_a_finding(home: Path, db_url: str, evidence_dir: Path) -> None:
     engine.dispose()
 
 
-def test_commands_that_do_not_analyse_load_no_heavy_library(tmp_path: Path, evidence_dir: Path,
-                                                              monkeypatch) -> None:
+def test_commands_that_do_not_analyse_load_no_heavy_library(
+    tmp_path: Path, evidence_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home, db_url = tmp_path / "casefiles", f"sqlite:///{tmp_path / 'case.db'}"
     _case_with_a_finding(home, db_url, evidence_dir)
     monkeypatch.setenv("FORENSICS_EXAMINER", EXAMINER)
