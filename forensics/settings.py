@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from forensics.storage.engine import default_url
-
 ENV_HOME = "FORENSICS_HOME"
 ENV_DB_URL = "FORENSICS_DB_URL"
 ENV_EXAMINER = "FORENSICS_EXAMINER"
@@ -24,4 +22,10 @@ class Settings:
     @classmethod
     def resolve(cls, home: Path | None = None, db_url: str | None = None) -> Settings:
         root = Path(os.path.abspath(home or os.environ.get(ENV_HOME) or DEFAULT_HOME))
-        return cls(home=root, db_url=db_url or os.environ.get(ENV_DB_URL) or default_url(root))
+        url = db_url or os.environ.get(ENV_DB_URL)
+        if not url:
+            # SQLAlchemy and Alembic load only when the default database is needed
+            from forensics.storage.engine import default_url
+
+            url = default_url(root)
+        return cls(home=root, db_url=url)

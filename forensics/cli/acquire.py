@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from forensics.cli.output import (
-    EXAMINER_OPTION, EXIT_FAILED, JSON_OPTION, byte_progress, emit_json, handle_errors, stderr,
+    EXAMINER_OPTION,
+    EXIT_FAILED,
+    JSON_OPTION,
+    byte_progress,
+    emit_json,
+    handle_errors,
+    stderr,
 )
 from forensics.cli.state import state
-from forensics.intake import Intake
-from forensics.storage.repository import check_examiner
 
 
 @handle_errors
@@ -21,12 +24,15 @@ def acquire(
     case: str = typer.Argument(..., help="Case number."),
     paths: list[Path] = typer.Argument(..., help="Files or directories (walked) to acquire."),
     note: str = typer.Option("", "--note", help="Examiner's note recorded with each item."),
-    examiner: Optional[str] = EXAMINER_OPTION,
+    examiner: str | None = EXAMINER_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Acquire evidence: one pass computes SHA-256, SHA-1 and MD5 while copying the file
     read-only into the case's store; the item and a custody event are recorded together.
     Exits 1 when any path was refused (the others are still acquired)."""
+    from forensics.intake import Intake  # libmagic and the store load only for intake
+    from forensics.storage.repository import check_examiner
+
     app_state = state(ctx)
     intake = Intake(app_state.repository, app_state.settings.home, case)
     with byte_progress(enabled=not as_json) as bar:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from forensics import __version__
 from forensics.cli import (
-    acquire, analyze, case, custody, db, keys, report, train, train_cnn, validate, verify,
+    acquire,
+    analyze,
+    case,
+    custody,
+    db,
+    keys,
+    report,
+    train,
+    train_cnn,
+    validate,
+    verify,
 )
 from forensics.cli.state import State
 from forensics.settings import ENV_DB_URL, ENV_HOME, Settings
@@ -32,11 +41,11 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    home: Optional[Path] = typer.Option(
+    home: Path | None = typer.Option(
         None, "--home", envvar=ENV_HOME,
         help="Case root holding the evidence store and the SQLite database [default: ./casefiles].",
     ),
-    db_url: Optional[str] = typer.Option(
+    db_url: str | None = typer.Option(
         None, "--db", envvar=ENV_DB_URL,
         help="SQLAlchemy URL of the case database [default: sqlite:///HOME/forensics.db].",
     ),

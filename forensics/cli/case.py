@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from rich.table import Table
 
 from forensics.cli.output import EXAMINER_OPTION, JSON_OPTION, emit_json, handle_errors, stdout
 from forensics.cli.state import state
-from forensics.storage.repository import check_examiner
 
 app = typer.Typer(help="Open, list and show cases.", no_args_is_help=True)
 
@@ -22,10 +19,12 @@ def open_case(
     title: str = typer.Option(..., "--title", help="Short title of the case."),
     description: str = typer.Option("", "--description", help="What the case is about."),
     requested_by: str = typer.Option("", "--requested-by", help="Requesting party."),
-    examiner: Optional[str] = EXAMINER_OPTION,
+    examiner: str | None = EXAMINER_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Open a new case (records a 'case_opened' custody event)."""
+    from forensics.storage.repository import check_examiner  # SQLAlchemy only when used
+
     case = state(ctx).repository.open_case(
         number, title=title, description=description, requested_by=requested_by,
         examiner=check_examiner(examiner),

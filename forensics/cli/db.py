@@ -6,7 +6,6 @@ import typer
 
 from forensics.cli.output import JSON_OPTION, emit_json, handle_errors
 from forensics.cli.state import state
-from forensics.storage import engine as engine_module
 
 app = typer.Typer(help="Case database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -15,6 +14,8 @@ app = typer.Typer(help="Case database schema (Alembic migrations).", no_args_is_
 @handle_errors
 def upgrade(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Bring the case database schema to the newest revision."""
+    from forensics.storage import engine as engine_module  # Alembic only for db commands
+
     settings = state(ctx).settings
     engine = engine_module.make_engine(settings.db_url)
     before = engine_module.current_revision(engine)
@@ -30,6 +31,8 @@ def upgrade(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 @handle_errors
 def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Show the database's schema revision and the one this version needs."""
+    from forensics.storage import engine as engine_module
+
     settings = state(ctx).settings
     engine = engine_module.make_engine(settings.db_url)
     current = engine_module.current_revision(engine)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Literal
 
 import typer
 from rich.table import Table
@@ -17,16 +17,15 @@ from forensics.cli.output import (
     stdout,
 )
 from forensics.cli.state import state
-from forensics.keys import (
-    CERT_SUFFIX,
-    DEFAULT_VALID_DAYS,
-    ENV_CA_PASSPHRASE,
-    ENV_PASSPHRASE,
-    CertificateInfo,
-    KeyAlgorithm,
-    create_examiner_key,
-)
-from forensics.storage.repository import check_examiner
+
+# The options are declared without importing forensics.keys, which loads cryptography
+# (~30 ms) that every start of the CLI would pay; tests/cli/test_lazy_imports.py keeps
+# these copies equal to forensics.keys.
+KeyAlgorithmName = Literal["ec-p256", "rsa-3072"]  #: values of forensics.keys.KeyAlgorithm
+DEFAULT_ALGORITHM: KeyAlgorithmName = "ec-p256"
+DEFAULT_VALID_DAYS = 730
+ENV_PASSPHRASE = "FORENSICS_KEY_PASSPHRASE"
+ENV_CA_PASSPHRASE = "FORENSICS_CA_KEY_PASSPHRASE"
 
 app = typer.Typer(help="Examiner signing keys and certificates.", no_args_is_help=True)
 
@@ -48,15 +47,14 @@ def key_dir(ctx: typer.Context) -> Path:
 @handle_errors
 def create(
     ctx: typer.Context,
-    examiner: Optional[str] = EXAMINER_OPTION,
-    algorithm: KeyAlgorithm = typer.Option(KeyAlgorithm.EC_P256, "--algorithm",
-                                           help="Key type."),
+    examiner: str | None = EXAMINER_OPTION,
+    algorithm: KeyAlgorithmName = typer.Option(DEFAULT_ALGORITHM, "--algorithm", help="Key type."),
     organization: str = typer.Option("", "--organization", help="O= of the certificate subject."),
-    ca: Optional[Path] = typer.Option(None, "--ca", help="Lab CA certificate that issues the "
+    ca: Path | None = typer.Option(None, "--ca", help="Lab CA certificate that issues the "
                                       "examiner certificate (default: self-signed)."),
-    ca_key: Optional[Path] = typer.Option(None, "--ca-key", help="The lab CA's private key "
+    ca_key: Path | None = typer.Option(None, "--ca-key", help="The lab CA's private key "
                                           f"(passphrase from {ENV_CA_PASSPHRASE} or a prompt)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the key and certificate "
+    out: Path | None = typer.Option(None, "--out", help="Folder for the key and certificate "
                                        "[default: HOME/keys]."),
     valid_days: int = typer.Option(DEFAULT_VALID_DAYS, "--valid-days", help="Certificate lifetime."),
     as_json: bool = JSON_OPTION,
@@ -64,6 +62,9 @@ def create(
     """Make an examiner's key pair and X.509 certificate. The private key is written only to
     a file, encrypted (PKCS#8; passphrase from FORENSICS_KEY_PASSPHRASE or a prompt); the
     case database records the certificate and its SHA-256 fingerprint."""
+    from forensics.keys import KeyAlgorithm, create_examiner_key
+    from forensics.storage.repository import check_examiner
+
     name = check_examiner(examiner)
     passphrase = read_passphrase(ENV_PASSPHRASE, "Passphrase for the new private key", confirm=True)
     ca_passphrase = None
@@ -71,7 +72,7 @@ def create(
         ca_passphrase = read_passphrase(ENV_CA_PASSPHRASE, "Passphrase of the CA key (empty: none)",
                                         allow_empty=True) or None
     files = create_examiner_key(
-        name, passphrase, out_dir=out or key_dir(ctx), algorithm=algorithm,
+        name, passphrase, out_dir=out or key_dir(ctx), algorithm=KeyAlgorithm(algorithm),
         organization=organization, ca_cert_path=ca, ca_key_path=ca_key,
         ca_passphrase=ca_passphrase, valid_days=valid_days,
     )
@@ -98,6 +99,8 @@ def create(
 def list_keys(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List the registered examiner certificates (and the certificate files under
     HOME/keys that match them)."""
+    from forensics.keys import CERT_SUFFIX, CertificateInfo
+
     local = {}
     folder = key_dir(ctx)
     if folder.is_dir():

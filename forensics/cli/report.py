@@ -3,33 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from forensics.cli.keys import read_passphrase
+from forensics.cli.keys import ENV_PASSPHRASE, read_passphrase
 from forensics.cli.output import EXAMINER_OPTION, JSON_OPTION, emit_json, handle_errors
 from forensics.cli.state import state
-from forensics.keys import ENV_PASSPHRASE
-from forensics.storage.repository import check_examiner
 
 
 @handle_errors
 def report(
     ctx: typer.Context,
     case: str = typer.Argument(..., help="Case number."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="PDF to write (never "
+    out: Path | None = typer.Option(None, "--out", "-o", help="PDF to write (never "
                                        "overwritten) [default: HOME/CASE/reports/REPORT-ID.pdf]."),
-    sign: Optional[Path] = typer.Option(None, "--sign", help="Examiner's encrypted private key "
+    sign: Path | None = typer.Option(None, "--sign", help="Examiner's encrypted private key "
                                         f"(.key.pem; passphrase from {ENV_PASSPHRASE} or a "
                                         "prompt). Without it: an UNSIGNED DRAFT."),
-    cert: Optional[Path] = typer.Option(None, "--cert", help="Certificate of the key "
+    cert: Path | None = typer.Option(None, "--cert", help="Certificate of the key "
                                         "[default: the .cert.pem beside it]."),
     scope: str = typer.Option("", "--scope", help="Scope of the examination (cover page)."),
     question: list[str] = typer.Option([], "--question", help="Question addressed (repeatable)."),
-    requested_by: Optional[str] = typer.Option(None, "--requested-by", help="Requesting party "
+    requested_by: str | None = typer.Option(None, "--requested-by", help="Requesting party "
                                                "[default: as recorded with the case]."),
-    examiner: Optional[str] = EXAMINER_OPTION,
+    examiner: str | None = EXAMINER_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Render the case's report: cover, conclusions, evidence re-verified now, methods
@@ -39,6 +36,7 @@ def report(
     # reportlab and pyHanko load only when a report is made, not for every command
     from forensics.reports.generate import generate_report
     from forensics.reports.sign import load_signer
+    from forensics.storage.repository import check_examiner
 
     app_state = state(ctx)
     name = check_examiner(examiner)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import typer
 
 from forensics.settings import Settings
-from forensics.storage.engine import open_database
-from forensics.storage.repository import Repository
+
+if TYPE_CHECKING:
+    from forensics.storage.repository import Repository
 
 
 @dataclass
@@ -20,6 +22,10 @@ class State:
     def repository(self) -> Repository:
         """The repository; the schema is checked (and created on first use) here."""
         if self._repository is None:
+            # SQLAlchemy and Alembic load here, so `--help` and non-database commands skip them
+            from forensics.storage.engine import open_database
+            from forensics.storage.repository import Repository
+
             self._repository = Repository(open_database(self.settings.db_url))
         return self._repository
 

@@ -76,11 +76,11 @@ def frequency(
     try:
         if builtin:
             params = training.train_builtin(progress=say)
+        elif manifest is not None:
+            params = training.train_files(*read_manifest(manifest), progress=say)
         else:
-            reals, fakes = (
-                read_manifest(manifest) if manifest else (_images_in(real), _images_in(fake))
-            )  # type: ignore[arg-type]
-            params = training.train_files(reals, fakes, progress=say)
+            assert real is not None and fake is not None  # one source, checked above
+            params = training.train_files(_images_in(real), _images_in(fake), progress=say)
         digest = training.write_params(params, out)
     except (ForensicsError, ValueError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)

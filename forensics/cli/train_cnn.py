@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -14,7 +16,7 @@ from forensics.errors import ForensicsError
 
 def _command(
     manifests: list[Path], real: Path | None, fake: Path | None, out: Path, name: str,
-    hold_out: list[str], options: dict[str, object],
+    hold_out: list[str], options: Mapping[str, object],
 ) -> str:
     """The command line that reproduces this run (paths as given, defaults left out)."""
     parts = ["forensics", "train", "cnn"]
@@ -27,7 +29,7 @@ def _command(
     for flag, value in options.items():
         if value is not None:
             parts += [flag, str(value)]
-    return shlex.join(parts + ["--out", str(out), "--name", name])
+    return shlex.join([*parts, "--out", str(out), "--name", name])
 
 
 def cnn(
@@ -37,8 +39,10 @@ def cnn(
         help="TSV with 'label' and 'local_path' (or 'path') columns; repeatable. Rows of "
         "other categories than face_videos, synthetic_images, face_images are skipped.",
     ),
-    real: Path | None = typer.Option(None, "--real", exists=True, file_okay=False, help="Folder of real images/videos."),
-    fake: Path | None = typer.Option(None, "--fake", exists=True, file_okay=False, help="Folder of fake images/videos."),
+    real: Path | None = typer.Option(
+        None, "--real", exists=True, file_okay=False, help="Folder of real images/videos."),
+    fake: Path | None = typer.Option(
+        None, "--fake", exists=True, file_okay=False, help="Folder of fake images/videos."),
     name: str = typer.Option("cnn", "--name", help="Base name of the two files written."),
     hold_out: list[str] | None = typer.Option(
         None, "--hold-out", help="Identity group always held out for testing (e.g. ffpp-519); repeatable."
@@ -67,15 +71,15 @@ def cnn(
     manifests = list(manifest or [])
     if (real is None) != (fake is None) or (not manifests and real is None):
         raise typer.BadParameter("give --manifest FILE, or --real DIR with --fake DIR")
-    options = {
+    options: dict[str, int | float | None] = {
         "--epochs": epochs, "--seed": seed, "--threads": threads, "--test-share": test_share,
         "--frames-per-video": frames_per_video, "--max-steps": max_steps,
     }  # fmt: skip
-    config = replace(
-        training.TrainConfig(),
-        hold_out=tuple(hold_out or ()),
-        **{k.lstrip("-").replace("-", "_"): v for k, v in options.items() if v is not None},
-    )
+    # flag -> TrainConfig field; typer has checked each value's type and range
+    overrides: dict[str, Any] = {
+        k.lstrip("-").replace("-", "_"): v for k, v in options.items() if v is not None
+    }
+    config = replace(training.TrainConfig(), hold_out=tuple(hold_out or ()), **overrides)
     say = (lambda _m: None) if as_json else (lambda m: typer.echo(m, err=True))
     command = _command(manifests, real, fake, out, name, list(hold_out or []), options)
     try:

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from forensics.cli.output import JSON_OPTION, emit_json, handle_errors, stderr
 from forensics.cli.state import state
-from forensics.detectors.registry import available, get_detector
 from forensics.errors import ConfigurationError
-from forensics.validation.manifest import read_folders, read_manifest
-from forensics.validation.fusion_runner import FUSION_NAME, validate_fusion
-from forensics.validation.manifest import LabelledSet
-from forensics.validation.runner import validate as run_validation
+
+if TYPE_CHECKING:
+    from forensics.validation.manifest import LabelledSet
 
 
 def _interval(value: dict) -> str:
@@ -31,14 +29,18 @@ def _rate(value: dict) -> str:
 def validate(
     ctx: typer.Context,
     detector: str = typer.Argument(..., help="Detector name."),
-    manifest: Optional[Path] = typer.Option(None, "--manifest", help="TSV with label and path (or local_path) columns."),
+    manifest: Path | None = typer.Option(None, "--manifest", help="TSV with label and path (or local_path) columns."),
     category: list[str] = typer.Option([], "--category", help="Only manifest rows of this category (repeatable)."),
-    group_column: Optional[str] = typer.Option(None, "--group-column", help="Manifest column naming the source video/identity; items of one group stay on one side of the split."),
-    real: Optional[Path] = typer.Option(None, "--real", help="Folder of authentic files."),
-    fake: Optional[Path] = typer.Option(None, "--fake", help="Folder of manipulated/synthetic files."),
-    transform: str = typer.Option("identity", "--transform", help="Score transform before calibration: identity or logit."),
-    calibration_share: float = typer.Option(0.5, "--calibration-share", min=0.1, max=0.9, help="Share of groups used to fit the calibration."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the validation record (JSON) here."),
+    group_column: str | None = typer.Option(
+        None, "--group-column", help="Manifest column naming the source video/identity; "
+        "items of one group stay on one side of the split."),
+    real: Path | None = typer.Option(None, "--real", help="Folder of authentic files."),
+    fake: Path | None = typer.Option(None, "--fake", help="Folder of manipulated/synthetic files."),
+    transform: str = typer.Option(
+        "identity", "--transform", help="Score transform before calibration: identity or logit."),
+    calibration_share: float = typer.Option(
+        0.5, "--calibration-share", min=0.1, max=0.9, help="Share of groups used to fit the calibration."),
+    out: Path | None = typer.Option(None, "--out", help="Write the validation record (JSON) here."),
     store: bool = typer.Option(True, "--store/--no-store", help="Keep the record in the case database."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -48,6 +50,12 @@ def validate(
         raise ConfigurationError("give either --manifest FILE or both --real DIR and --fake DIR")
     if transform not in ("identity", "logit"):
         raise ConfigurationError(f"--transform must be identity or logit, not {transform!r}")
+    # detectors and SciPy-based metrics load only for this command
+    from forensics.detectors.registry import get_detector
+    from forensics.validation.fusion_runner import FUSION_NAME
+    from forensics.validation.manifest import read_folders, read_manifest
+    from forensics.validation.runner import validate as run_validation
+
     labelled = (read_manifest(manifest, categories=category, group_column=group_column)
                 if manifest is not None else read_folders(real, fake))  # type: ignore[arg-type]
     if detector == FUSION_NAME:
@@ -85,7 +93,11 @@ def validate(
 def _validate_fusion(labelled: LabelledSet, calibration_share: float, out: Path | None,
                      as_json: bool) -> None:
     """`forensics validate fusion`: fit and measure the combination of the validated detectors."""
-    detectors = [cls() for cls in available().values()]
+    from forensics.detectors.registry import detectors as registered_detectors
+    from forensics.validation.fusion_runner import validate_fusion
+
+    # detectors only: the fusion combiner reads no file and cannot be one of its own inputs
+    detectors = [cls() for cls in registered_detectors().values()]
     validated = [d for d in detectors if d.validation is not None]
     if not validated:
         raise ConfigurationError("no detector has a validation record: validate them first")

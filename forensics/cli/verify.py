@@ -5,25 +5,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING
 
 import typer
 
 from forensics.cli.output import (
-    EXIT_FAILED, JSON_OPTION, byte_progress, emit_json, handle_errors, stderr,
+    EXIT_FAILED,
+    JSON_OPTION,
+    byte_progress,
+    emit_json,
+    handle_errors,
+    stderr,
 )
 from forensics.cli.state import state
-from forensics.verify import Problem, verify_case
+
+if TYPE_CHECKING:
+    from forensics.verify import Problem
 
 
 @handle_errors
 def verify(
     ctx: typer.Context,
-    case: Optional[str] = typer.Argument(None, help="Case number (optional with --report)."),
-    report: Optional[Path] = typer.Option(
+    case: str | None = typer.Argument(None, help="Case number (optional with --report)."),
+    report: Path | None = typer.Option(
         None, "--report", help="Verify this report PDF instead: its signature, its embedded "
         "case data and, with a case, the case database."),
-    report_case: Optional[str] = typer.Option(
+    report_case: str | None = typer.Option(
         None, "--case", help="With --report: the case to compare the report with "
         "[default: CASE; without either, the PDF alone is checked]."),
     as_json: bool = JSON_OPTION,
@@ -37,6 +44,8 @@ def verify(
         return
     if case is None:
         raise typer.BadParameter("give a CASE to verify, or --report FILE.pdf", param_hint="CASE")
+    from forensics.verify import verify_case  # loaded per command, not for every CLI start
+
     app_state = state(ctx)
     with byte_progress(enabled=not as_json) as bar:
         task = bar.add_task("verifying", total=None)
@@ -59,7 +68,7 @@ def verify(
         raise typer.Exit(EXIT_FAILED)
 
 
-def _verify_report(ctx: typer.Context, path: Path, case: Optional[str], as_json: bool) -> None:
+def _verify_report(ctx: typer.Context, path: Path, case: str | None, as_json: bool) -> None:
     from forensics.reports.verify import (
         verify_report,  # pyHanko loads only when a report is verified
     )
@@ -71,10 +80,8 @@ def _verify_report(ctx: typer.Context, path: Path, case: Optional[str], as_json:
     else:
         for sig in result.signatures:
             cert = sig.certificate
-            if cert.self_signed:
-                trust = "self-signed: trust rests on this fingerprint"
-            else:
-                trust = f"issued by {cert.issuer}"
+            trust = ("self-signed: trust rests on this fingerprint" if cert.self_signed
+                     else f"issued by {cert.issuer}")
             if sig.registered_to:
                 trust += f"; registered for examiner {sig.registered_to!r} in this database"
             typer.echo(f"signature {sig.field_name}: intact={sig.intact} valid={sig.valid} "

@@ -50,7 +50,7 @@ def test_train_from_folders_then_detect(tmp_path: Path) -> None:
 
 
 def test_train_from_manifest(tmp_path: Path) -> None:
-    real, fake = _folders(tmp_path)
+    real, _fake = _folders(tmp_path)
     manifest = tmp_path / "labels.tsv"
     lines = ["label\tpath"] + [f"real\treal/r{i}.png" for i in range(6)]
     lines += [f"fake\tfake/f{i}.png" for i in range(6)] + ["unknown\tfake/f0.png"]
