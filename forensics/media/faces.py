@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
-import os
 import queue
 import threading
 import warnings
@@ -39,6 +38,7 @@ from PIL import Image
 
 from forensics.canonical import digest
 from forensics.errors import IntegrityError
+from forensics.media.native_logs import quiet_native_stderr
 
 # Landmark indices (MediaPipe face mesh). The subject's right eye is on the image's left.
 RIGHT_EYE_CORNERS = (33, 133)
@@ -173,9 +173,7 @@ def models_digest(refine_landmarks: bool = True) -> str:
 
 
 def _quiet_mediapipe() -> Any:
-    """Import MediaPipe late (it pulls in OpenCV and matplotlib) and without glog chatter."""
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Import MediaPipe late: it pulls in OpenCV and matplotlib."""
     from mediapipe.python.solutions import face_mesh
 
     return face_mesh
@@ -197,14 +195,24 @@ class FaceTracker:
     def __enter__(self) -> Self:
         verify_models(self.config.refine_landmarks)
         face_mesh = _quiet_mediapipe()
-        self._mesh = face_mesh.FaceMesh(
-            static_image_mode=self._static,
-            max_num_faces=1,
-            refine_landmarks=self.config.refine_landmarks,
-            min_detection_confidence=self.config.min_detection_confidence,
-            min_tracking_confidence=self.config.min_tracking_confidence,
-        )
+        # The graph opens on MediaPipe's worker threads after the constructor returns, and
+        # they print TensorFlow Lite's and Abseil's info and warning lines: wait inside.
+        with quiet_native_stderr():
+            self._mesh = face_mesh.FaceMesh(
+                static_image_mode=self._static,
+                max_num_faces=1,
+                refine_landmarks=self.config.refine_landmarks,
+                min_detection_confidence=self.config.min_detection_confidence,
+                min_tracking_confidence=self.config.min_tracking_confidence,
+            )
+            self._mesh._graph.wait_until_idle()
         return self
+
+    def _restart_graph(self) -> None:
+        """A new graph run (the next image starts with a detection), without its log lines."""
+        with quiet_native_stderr():
+            self._mesh.reset()
+            self._mesh._graph.wait_until_idle()
 
     def __exit__(self, *exc_info: object) -> None:
         if self._mesh is not None:
@@ -226,13 +234,13 @@ class FaceTracker:
         if not self._static and self.config.redetect_every:
             self._since_detect += 1
             if self._since_detect >= self.config.redetect_every:
-                self._mesh.reset()  # a new graph run starts with a detection
+                self._restart_graph()  # a new graph run starts with a detection
                 self._since_detect = 0
         points = self._process(image, width, height)
         if self._static or not self.config.redetect_on_jump:
             return points
         if points is not None and self._jumped(points):
-            self._mesh.reset()  # the lagging fit is replaced by a fresh detection
+            self._restart_graph()  # the lagging fit is replaced by a fresh detection
             points = self._process(image, width, height)
         self._last_eyes = None if points is None else _eye_midpoint(points)
         return points
@@ -258,7 +266,7 @@ class FaceTracker:
     def reset(self) -> None:
         """Forget the tracked face: the next image starts with a fresh detection."""
         if self._mesh is not None:
-            self._mesh.reset()
+            self._restart_graph()
         self._since_detect = 0
         self._last_eyes = None
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
+if TYPE_CHECKING:  # NumPy (about 100 ms) loads when a calibration is applied, not with the
+    import numpy as np  # repository that stores the records
 
 Transform = Literal["identity", "logit"]
 LOGIT_EPS = 1e-6  # probabilities are clipped before the logit: scores of exactly 0 or 1
@@ -18,6 +19,8 @@ LN10 = math.log(10.0)
 
 
 def transform_scores(scores: np.ndarray, transform: Transform) -> np.ndarray:
+    import numpy as np
+
     scores = np.asarray(scores, dtype=np.float64)
     if transform == "logit":
         p = np.clip(scores, LOGIT_EPS, 1.0 - LOGIT_EPS)
@@ -37,10 +40,14 @@ class Calibration:
     n_fake: int  #: calibration items of the manipulated class
 
     def log10_lr(self, score: float) -> float:
+        import numpy as np
+
         value = float(transform_scores(np.array([score]), self.transform)[0])
         return float(np.clip((self.slope * value + self.intercept) / LN10, -self.cap, self.cap))
 
     def log10_lrs(self, scores: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         t = transform_scores(scores, self.transform)
         return np.clip((self.slope * t + self.intercept) / LN10, -self.cap, self.cap)
 

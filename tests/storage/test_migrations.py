@@ -53,3 +53,21 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path):
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(SchemaError, match="newer version"):
         engine_module.ensure_schema(engine)
+
+
+def test_head_revision_constant_is_the_migrations_head() -> None:
+    """ensure_schema's Alembic-free check compares with HEAD_REVISION: a new migration
+    must move it."""
+    assert engine_module.head_revision() == engine_module.HEAD_REVISION
+
+
+def test_an_up_to_date_database_opens_without_importing_alembic(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'case.db'}"
+    engine_module.open_database(url).dispose()  # created (and upgraded) with Alembic
+    code = ("import sys; from forensics.storage.engine import open_database; "
+            f"open_database({url!r}); print('alembic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
