@@ -17,6 +17,7 @@ from forensics.cli import (
     report,
     train,
     train_cnn,
+    train_faceforgery,
     validate,
     verify,
 )
@@ -69,6 +70,7 @@ app.add_typer(keys.app, name="keys")
 app.command("report")(report.report)
 app.command("validate")(validate.validate)
 train.app.command("cnn")(train_cnn.cnn)
+train.app.command("faceforgery")(train_faceforgery.faceforgery)
 app.add_typer(train.app, name="train")
 
 

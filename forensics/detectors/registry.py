@@ -23,6 +23,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "forensics.detectors.frequency",
     "forensics.detectors.blink",
     "forensics.detectors.cnn",
+    "forensics.detectors.faceforgery",
     "forensics.detectors.fusion",
 )
 

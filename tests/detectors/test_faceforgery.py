@@ -48,11 +48,14 @@ def _flip(path: Path, into: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def model_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Seeded random weights and a minimal card: the mechanics need no training."""
+    """Seeded random weights leaning to 'manipulated' (output bias +20) and a minimal card:
+    the mechanics need no training."""
     root = tmp_path_factory.mktemp("faceforgery_model")
     torch.manual_seed(0)
     weights = root / "w.pt"
-    weights.write_bytes(weights_bytes({k: v.clone() for k, v in FaceForgeryNet().state_dict().items()}))
+    state = {k: v.clone() for k, v in FaceForgeryNet().state_dict().items()}
+    state["backbone._fc.bias"] = torch.tensor([20.0])
+    weights.write_bytes(weights_bytes(state))
     card = root / "w.card.json"
     card.write_text(json.dumps({"format": "test card"}))
     return weights, card
@@ -108,11 +111,10 @@ def test_a_flipped_byte_in_the_imagenet_backbone_is_refused(tmp_path):
 # -- the clip rule -----------------------------------------------------------------------
 
 
-def test_the_clip_score_is_the_mean_of_the_top_half_of_the_frames():
-    logits = np.array([-3.0, 2.0, -1.0, 4.0, 0.0])
-    assert clip_logit(logits, 0.5) == pytest.approx((4 + 2 + 0) / 3)  # ceil(2.5) = 3 frames
-    assert clip_logit(logits, 1.0) == pytest.approx(logits.mean())
-    assert clip_logit(np.array([1.5]), 0.5) == 1.5
+def test_the_clip_score_is_the_median_frame():
+    assert clip_logit(np.array([-3.0, 2.0, -1.0, 40.0, 0.0])) == 0.0  # one odd frame decides nothing
+    assert clip_logit(np.array([-3.0, 2.0, -1.0, 4.0])) == pytest.approx(0.5)
+    assert clip_logit(np.array([1.5])) == 1.5
 
 
 # -- findings ----------------------------------------------------------------------------
@@ -124,7 +126,7 @@ def test_a_face_gets_a_score_and_a_heatmap_and_no_face_gets_none(tmp_path, model
         (finding,) = detector.run(face_jpg)
     assert finding.verdict == Verdict.NOT_VALIDATED and finding.score is not None
     assert 0.0 < finding.score < 1.0 and finding.details["faces_found"] == 1
-    assert [a.name for a in finding.artifacts] == [GRADCAM_ARTIFACT]
+    assert finding.details["logit"] > 0 and [a.name for a in finding.artifacts] == [GRADCAM_ARTIFACT]
     assert Image.open(io.BytesIO(finding.artifacts[0].data)).size == (2 * CROP_SIZE, CROP_SIZE)
     empty = tmp_path / "flat.png"
     Image.fromarray(smooth_rgb(300, 400)).save(empty)
@@ -141,11 +143,21 @@ def test_a_video_is_scored_by_the_clip_rule_with_frame_logits(tmp_path, model_fi
     body = json.loads(timeline.data)
     logits = np.array([f["logit"] for f in body["frames"]])
     assert len(logits) == 6 and finding.details["faces_found"] == 6
-    assert body["clip_logit"] == pytest.approx(clip_logit(logits, 0.5), abs=1e-9)
+    assert body["clip_logit"] == pytest.approx(float(np.median(logits)), abs=1e-9)
     assert finding.details["clip_logit"] == body["clip_logit"]
-    assert sum(a.name == GRADCAM_ARTIFACT for a in finding.artifacts) == 2
+    assert (logits > 0).all() and sum(a.name == GRADCAM_ARTIFACT for a in finding.artifacts) == 2
     figure = FaceForgeryDetector.figure(timeline)
     assert figure is not None and figure.thresholds[0][1] == body["clip_logit"]
+
+
+def test_no_heatmap_is_drawn_for_a_face_that_leans_to_authentic(tmp_path, model_files, face_jpg):
+    weights, card = model_files
+    state = torch.load(weights, weights_only=True)
+    state["backbone._fc.bias"] = torch.tensor([-20.0])
+    authentic = tmp_path / "authentic.pt"
+    authentic.write_bytes(weights_bytes(state))
+    (finding,) = _detector(authentic, card).run(face_jpg)
+    assert finding.details["logit"] < 0 and finding.artifacts == () and finding.details["gradcam"] == []
 
 
 def test_a_damaged_file_is_an_error_finding(tmp_path, model_files):
