@@ -23,6 +23,7 @@ CASES = [
     ("metadata", "metadata/d3x-at__sd-parsers/tests/resources/parsers/AUTOMATIC1111/automatic1111_cropped.png"),
     ("frequency", "synthetic_images/DariusAf__MesoNet/test_images/df/df00204.jpg"),
     ("cnn", "synthetic_images/DariusAf__MesoNet/test_images/real/real00772.jpg"),
+    ("faceforgery", "synthetic_images/polimi-ispl__icpr2020dfdc/notebook/samples/lynaeydofd_fr0.jpg"),
 ]
 
 
