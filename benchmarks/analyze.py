@@ -53,7 +53,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from skimage import data
 from video import FPS, HEIGHT, WIDTH, decode_only
 
-from forensics.detectors.registry import available
+from forensics.detectors.registry import detectors as registered_detectors
 from forensics.intake import Intake
 from forensics.pipeline import analyze_case
 from forensics.storage.engine import open_database
@@ -275,7 +275,7 @@ def analyses(args: argparse.Namespace, detectors: list[str], units: int,
     """The run of all chosen detectors, and one per detector that reads ``kind`` files
     ("image", "video") alone, when there are several."""
     label = "analyze_case, " + ("all detectors" if args.all else ", ".join(detectors))
-    registered = available()
+    registered = registered_detectors()
     alone = [Timing(f"  {name} alone", units, [name]) for name in detectors
              if kind in getattr(registered[name], "inputs", (kind,))]  # fmt: skip
     return Timing(label, units, detectors), alone if len(alone) > 1 else []
@@ -394,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", choices=("video", "images"), action="append", default=[])
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the figures here")
     args = parser.parse_args(argv)
-    registered = list(available())
+    registered = list(registered_detectors())  # the readers; combiners follow them
     unknown = sorted(set(args.detectors or ()) - set(registered))
     if unknown:
         parser.error(f"unknown detector(s) {', '.join(unknown)} (known: {', '.join(registered)})")
