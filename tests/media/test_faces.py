@@ -155,11 +155,17 @@ def test_a_changed_face_model_is_refused(monkeypatch):
     assert info.value.subject == name
 
 
+class _FakeGraph:
+    def wait_until_idle(self) -> None:
+        """A restarted graph is idle at once."""
+
+
 class _FakeMesh:
-    """Stands in for the MediaPipe graph: counts resets."""
+    """Stands in for the MediaPipe solution: counts resets."""
 
     def __init__(self) -> None:
         self.resets = 0
+        self._graph = _FakeGraph()
 
     def reset(self) -> None:
         self.resets += 1
