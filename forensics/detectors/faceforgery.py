@@ -61,7 +61,7 @@ CROP_LAYOUT: dict[str, float] = {"eye_distance": 0.27, "eye_height": 0.40}
 WEIGHTS_FILE = "faceforgery_default.pt"
 CARD_FILE = "faceforgery_default.card.json"
 PINNED_WEIGHTS_SHA256 = "fecf2e0f6b19955cb47af76e862500454b84d13ff8152426f557f1039e202a6b"
-PINNED_CARD_SHA256 = "c6067c66f476640ca2e66793f8e3c37aff6cd9586fcb01c1e14e3911c02ad784"
+PINNED_CARD_SHA256 = "1148e665313dc8887e4ec2b56a20f0aa6c3d5179585ed682ac4c7ea861148014"
 GRADCAM_ARTIFACT = "faceforgery_gradcam"
 FRAMES_ARTIFACT = "faceforgery_frames"
 

@@ -177,6 +177,22 @@ def held_out_pairs(faces: Sequence[Face], config: FaceForgeryTrainConfig) -> lis
     return out
 
 
+def source_licences(manifests: Sequence[Path], paths: set[str]) -> list[dict[str, Any]]:
+    """The licence column of the manifest rows whose files were used, with counts and the
+    folders they came from, for the model card."""
+    counts: dict[tuple[str, str], dict[str, Any]] = {}
+    for manifest in manifests:
+        with manifest.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                if row.get("local_path") in paths:
+                    key = (manifest.name, row.get("license", "not stated"))
+                    entry = counts.setdefault(key, {"manifest": key[0], "licence": key[1], "files": 0,
+                                                    "sources": set()})
+                    entry["files"] += 1
+                    entry["sources"].add(row.get("source_repo") or row.get("generator_or_source", ""))
+    return [{**e, "sources": sorted(e["sources"])} for _, e in sorted(counts.items())]
+
+
 def train(
     manifests: Sequence[Path],
     config: FaceForgeryTrainConfig = FaceForgeryTrainConfig(),
@@ -238,6 +254,7 @@ def train(
                      "listing_digest": listing_digest(sources, test_idx)},
             "left_out": {"train": train_missing, "test": test_missing},
             "held_out_files": [{"path": sources[i].rel, "group": sources[i].group} for i in test_idx],
+            "licences_of_training_files": source_licences(manifests, {sources[i].rel for i in train_idx}),
         },
         "hyperparameters": asdict(config),
         "training": {"epochs": len(history), "steps": steps, "loss_per_epoch": history,
