@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,13 +41,14 @@ import numpy as np
 
 from forensics.canonical import canonical_bytes
 from forensics.detectors.base import Detector, DetectorConfig
+from forensics.detectors.face_network import heatmap_artifacts, heatmap_figure, logit_timeline
 from forensics.detectors.registry import register
 from forensics.errors import EvidenceError, IntegrityError
 from forensics.media.crops import Crop, crop_needs, image_crop, video_crops
 from forensics.media.images import DEFAULT_MAX_PIXELS
 from forensics.media.item import ItemMedia, VideoNeeds
 from forensics.model import Artifact, EvidenceInput, Finding
-from forensics.model.figures import Figure, ImageFigure, LinePlot, Series
+from forensics.model.figures import Figure
 from forensics.pinned import file_sha256, read_pinned
 
 if TYPE_CHECKING:  # torch loads only when the network runs
@@ -128,17 +128,10 @@ class CnnDetector(Detector[CnnConfig]):
         if artifact.data is None:
             return None
         if artifact.name == GRADCAM_ARTIFACT:
-            return ImageFigure(artifact.data, caption=(
-                "Left: the aligned face; right: Grad-CAM, from blue (no contribution) through "
-                "green and yellow to red (largest contribution to the 'manipulated' logit). "
-                "A heatmap shows where the network's evidence lies, not a map of tampering."))
+            return heatmap_figure(artifact.data, "manipulated")
         if artifact.name == TIMELINE_ARTIFACT:
-            body = json.loads(artifact.data)
-            points = tuple((f["time_s"] if f["time_s"] is not None else f["index"], f["logit"])
-                           for f in body["frames"] if f["logit"] is not None)
-            return LinePlot(
-                (Series("logit", points),), x_label="time (s)", y_label="Meso-4 logit",
-                thresholds=(("logit 0 (score 0.5)", 0.0),),
+            return logit_timeline(
+                artifact.data, "Meso-4 logit", thresholds=(("logit 0 (score 0.5)", 0.0),),
                 caption="Per sampled frame with a face: the network's logit (above 0 leans "
                         "to 'manipulated' before calibration); frames without a face are left out.")
         return super().figure(artifact)
@@ -204,21 +197,9 @@ class CnnDetector(Detector[CnnConfig]):
     def _heatmaps(
         self, model: Meso4, crops: list[Crop], logits: np.ndarray
     ) -> tuple[list[Artifact], list[dict[str, Any]]]:
-        """Grad-CAM PNGs of the highest-scoring crops (ties: the earlier frame first)."""
-        from forensics.nets.gradcam import gradcam, overlay_png
-        from forensics.nets.meso import to_tensor
-
-        top = sorted(range(len(crops)), key=lambda i: (-logits[i], i))[: self.config.gradcam_frames]
-        artifacts, refs = [], []
-        for i in top:
-            pixels = crops[i].pixels
-            assert pixels is not None
-            _, heat = gradcam(model, to_tensor([pixels]))
-            art = Artifact(GRADCAM_ARTIFACT, "image/png", overlay_png(pixels, heat))
-            artifacts.append(art)
-            refs.append({"frame_index": crops[i].frame_index, "time_s": crops[i].time_s,
-                         "logit": float(logits[i]), "sha256": art.sha256})  # fmt: skip
-        return artifacts, refs
+        """Grad-CAM PNGs of the highest-scoring crops."""
+        return heatmap_artifacts(model, crops, logits, range(len(crops)), self.config.gradcam_frames,
+                                 GRADCAM_ARTIFACT)
 
     def _no_face(self, evidence: EvidenceInput, what: str, **details: Any) -> Finding:
         return self.inconclusive(

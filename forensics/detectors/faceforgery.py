@@ -42,13 +42,15 @@ import numpy as np
 
 from forensics.canonical import canonical_bytes
 from forensics.detectors.base import Detector, DetectorConfig
+from forensics.detectors.face_network import heatmap_artifacts, heatmap_figure, logit_timeline
 from forensics.detectors.registry import register
 from forensics.errors import EvidenceError, IntegrityError
+from forensics.media.crops import Crop
 from forensics.media.faces import face_alignment
 from forensics.media.images import DEFAULT_MAX_PIXELS
 from forensics.media.item import ItemMedia, VideoNeeds
 from forensics.model import Artifact, EvidenceInput, Finding
-from forensics.model.figures import Figure, ImageFigure, LinePlot, Series
+from forensics.model.figures import Figure
 from forensics.pinned import file_sha256, read_pinned
 
 if TYPE_CHECKING:  # torch loads only when the network runs
@@ -91,13 +93,6 @@ CLIP_RULE = "median of the frame logits"
 def clip_logit(logits: np.ndarray) -> float:
     """The clip's logit: the median of its frames' logits (module docstring)."""
     return float(np.median(logits))
-
-
-@dataclass(frozen=True)
-class _Face:
-    frame_index: int | None
-    time_s: float | None
-    pixels: np.ndarray | None  #: the aligned crop, None when no face was found
 
 
 @register
@@ -184,19 +179,14 @@ class FaceForgeryDetector(Detector[FaceForgeryConfig]):
         if artifact.data is None:
             return None
         if artifact.name == GRADCAM_ARTIFACT:
-            return ImageFigure(artifact.data, caption=(
-                "Left: the aligned face; right: Grad-CAM, from blue (no contribution) through green "
-                "and yellow to red (largest contribution to the 'blended face' logit). A heatmap "
-                "shows where the network's evidence lies, not a map of tampering."))
+            return heatmap_figure(artifact.data, "blended face")
         if artifact.name == FRAMES_ARTIFACT:
             body = json.loads(artifact.data)
-            points = tuple((f["time_s"] if f["time_s"] is not None else f["index"], f["logit"])
-                           for f in body["frames"] if f["logit"] is not None)
-            return LinePlot((Series("logit", points),), x_label="time (s)", y_label="face-forgery logit",
-                            thresholds=(("clip logit", body["clip_logit"]),),
-                            caption="Per sampled frame with a face: the network's logit (higher leans to "
-                                    "'blended face' before calibration); dashed: the clip's score "
-                                    f"({body['clip_rule']}).")
+            return logit_timeline(
+                artifact.data, "face-forgery logit", thresholds=(("clip logit", body["clip_logit"]),),
+                caption="Per sampled frame with a face: the network's logit (higher leans to "
+                        "'blended face' before calibration); dashed: the clip's score "
+                        f"({body['clip_rule']}).")
         return super().figure(artifact)
 
     # -- analysis ----------------------------------------------------------------------
@@ -211,13 +201,13 @@ class FaceForgeryDetector(Detector[FaceForgeryConfig]):
         try:
             if evidence.kind == "video":
                 video = media.video()
-                faces = [_Face(f.index, f.time_s, self._crop(f.pixels, f.landmarks))
+                faces = [Crop(f.index, f.time_s, self._crop(f.pixels, f.landmarks))
                          for f in video.sampled(self.config.video_frames)]
                 size = {"input": "video", "codec": video.info.codec, "width": video.info.width,
                         "height": video.info.height, "frames_sampled": len(faces)}
             else:
                 image = media.image("RGB", self.config.max_pixels)
-                faces = [_Face(None, None, self._crop(image.pixels, media.image_face(self.config.max_pixels)))]
+                faces = [Crop(None, None, self._crop(image.pixels, media.image_face(self.config.max_pixels)))]
                 size = {"input": "image", "format": image.format, "width": image.width,
                         "height": image.height}
         except EvidenceError as exc:
@@ -225,7 +215,7 @@ class FaceForgeryDetector(Detector[FaceForgeryConfig]):
             return
         yield self._finding(evidence, net, faces, size)
 
-    def _finding(self, evidence: EvidenceInput, net: FaceForgeryNet, faces: list[_Face],
+    def _finding(self, evidence: EvidenceInput, net: FaceForgeryNet, faces: list[Crop],
                  size: dict[str, Any]) -> Finding:
         from forensics.nets.tensors import predict_logits
 
@@ -263,23 +253,10 @@ class FaceForgeryDetector(Detector[FaceForgeryConfig]):
         return self.scored(evidence, score=score, reason=reason, details=details,
                            artifacts=(timeline, *heatmaps))
 
-    def _heatmaps(self, net: FaceForgeryNet, faces: list[_Face],
+    def _heatmaps(self, net: FaceForgeryNet, faces: list[Crop],
                   logits: np.ndarray) -> tuple[list[Artifact], list[dict[str, Any]]]:
         """Grad-CAM PNGs of the highest-scoring faces whose logit leans to manipulation
         (above 0): a heatmap explains evidence for manipulation, and each costs a backward
-        pass of the network (ties: the earlier frame first)."""
-        from forensics.nets.gradcam import gradcam, overlay_png
-        from forensics.nets.tensors import to_tensor
-
+        pass of the network."""
         leaning = [i for i in range(len(faces)) if logits[i] > 0]
-        top = sorted(leaning, key=lambda i: (-logits[i], i))[: self.config.gradcam_frames]
-        artifacts, refs = [], []
-        for i in top:
-            pixels = faces[i].pixels
-            assert pixels is not None
-            _, heat = gradcam(net, to_tensor([pixels]))
-            art = Artifact(GRADCAM_ARTIFACT, "image/png", overlay_png(pixels, heat))
-            artifacts.append(art)
-            refs.append({"frame_index": faces[i].frame_index, "time_s": faces[i].time_s,
-                         "logit": float(logits[i]), "sha256": art.sha256})
-        return artifacts, refs
+        return heatmap_artifacts(net, faces, logits, leaning, self.config.gradcam_frames, GRADCAM_ARTIFACT)
