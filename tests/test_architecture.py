@@ -136,7 +136,7 @@ def test_reports_and_migrations_are_not_top_level_names(tmp_path: Path) -> None:
     assert done.stdout.split() == ["None", "None"]
 
 
-HEAVY = ("torch", "scipy", "mediapipe", "av", "cv2")
+HEAVY = ("torch", "scipy", "mediapipe", "av", "cv2", "onnxruntime", "onnx")
 
 
 @pytest.mark.parametrize("module", ["forensics.cli", "forensics.detectors.registry"])

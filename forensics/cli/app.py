@@ -14,10 +14,12 @@ from forensics.cli import (
     custody,
     db,
     keys,
+    models,
     report,
     train,
     train_cnn,
     train_faceforgery,
+    train_synthetic,
     validate,
     verify,
 )
@@ -67,10 +69,12 @@ app.command("analyze")(analyze.analyze)
 app.command("findings")(analyze.findings)
 app.command("detectors")(analyze.detectors)
 app.add_typer(keys.app, name="keys")
+app.add_typer(models.app, name="models")
 app.command("report")(report.report)
 app.command("validate")(validate.validate)
 train.app.command("cnn")(train_cnn.cnn)
 train.app.command("faceforgery")(train_faceforgery.faceforgery)
+train.app.command("synthetic")(train_synthetic.synthetic)
 app.add_typer(train.app, name="train")
 
 

@@ -159,7 +159,9 @@ class SlicePicker:
             hit = index % self.policy.fallback_stride == 0
             self._next_slice += hit
             return hit
-        if pos + 1e-9 < self._next_slice:  # tolerance: a frame exactly on a slice start
+        # tolerance: a frame exactly on a slice start (0.6 * 4 / 0.8 is 2.9999999999999996)
+        pos += 1e-9
+        if pos < self._next_slice:
             return False
         self._next_slice = min(n, int(np.floor(pos)) + 1)  # skip the slices this frame covers
         return True

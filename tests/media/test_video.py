@@ -37,6 +37,16 @@ def test_sampling_takes_the_start_of_equal_slices(clip: Path) -> None:
     assert [f.index for f in frames] == [0, 10, 20, 30]
 
 
+def test_sampling_never_takes_more_than_the_count_when_slice_starts_round_down() -> None:
+    # 25 fps, 0.8 s, 4 slices: frame 15 lies at 0.6 s, which is 2.9999999999999996 slices
+    from forensics.media.video import SlicePicker, VideoInfo
+
+    info = VideoInfo(codec="h264", width=8, height=8, frames=20, duration_s=0.8, start_s=0.0, average_fps=25.0)
+    picker = SlicePicker(SamplingPolicy(count=4))
+    taken = [i for i in range(20) if picker(i, i / 25, info)]
+    assert taken == [0, 5, 10, 15]
+
+
 def test_sampling_a_short_video_takes_each_frame_once(tmp_path: Path) -> None:
     path = write_video(tmp_path / "short.mp4", frames=3)
     frames = list(sample_frames(path, SamplingPolicy(count=8)))
