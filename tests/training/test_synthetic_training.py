@@ -49,7 +49,8 @@ def _manifest(root: Path) -> Path:
                  {"category": "face_images", "label": "fake", "generator_or_source": "smooth fields",
                   "local_path": fake.name}]
     Image.new("RGB", (8, 8)).save(root / "thumb.png")
-    rows.append({"category": "face_images", "label": "fake", "generator_or_source": "thumbs", "local_path": "thumb.png"})
+    rows.append({"category": "face_images", "label": "fake", "generator_or_source": "thumbs",
+                 "local_path": "thumb.png"})
     manifest = root / "manifest.tsv"
     with manifest.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, ["category", "label", "generator_or_source", "local_path"], delimiter="\t")
