@@ -24,6 +24,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "forensics.detectors.blink",
     "forensics.detectors.cnn",
     "forensics.detectors.faceforgery",
+    "forensics.detectors.synthetic",
     "forensics.detectors.fusion",
 )
 

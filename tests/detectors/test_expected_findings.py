@@ -24,6 +24,8 @@ CASES = [
     ("frequency", "synthetic_images/DariusAf__MesoNet/test_images/df/df00204.jpg"),
     ("cnn", "synthetic_images/DariusAf__MesoNet/test_images/real/real00772.jpg"),
     ("faceforgery", "synthetic_images/polimi-ispl__icpr2020dfdc/notebook/samples/lynaeydofd_fr0.jpg"),
+    # held out of the generated-image head's training
+    ("synthetic", "synthetic_images/comfyanonymous__ComfyUI_examples/sd3/sd3.5_simple_example.png"),
 ]
 
 
