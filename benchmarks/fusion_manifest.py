@@ -59,7 +59,8 @@ def main(out: Path) -> None:
             continue
         rows.append(f"{item['label']}\t{(CORPUS / item['path']).resolve()}\t{item['group']}")
     out.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    print(f"{len(rows) - 1} files written to {out} ({left_out} left out: face-forgery or generated-image training files)")
+    print(f"{len(rows) - 1} files written to {out} "
+          f"({left_out} left out: face-forgery or generated-image training files)")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,13 @@ Printed: per feature set (CLIP embedding, CLIP last-block CLS, CLIP all-block CL
 EfficientNet-Lite0 ImageNet features) and per family, the AUC with its 95% bootstrap
 interval; the same with and without the decoder-rebuilt reals as extra fakes; the
 robustness of each set (as given, JPEG 75 of the matched image, x0.5, centre crop);
-and, on every image as given, the trivial scores (pixel count, is-PNG).
+the shipped frequency detector on the same matched pairs (it never trained on the
+corpus); and, on every image as given, the trivial scores (pixel count, is-PNG).
+
+Then the shipped generated-image detector on the images its training held out (its
+card lists them), as given, as matched (256 px, JPEG 90), then JPEG 75, x0.5 and centre
+crop of the matched image: AUC, and how many real images reach a calibrated LR of 10
+("moderate support") or more.
 """
 
 from __future__ import annotations
@@ -88,10 +94,62 @@ def auc_text(scores: np.ndarray, labels: np.ndarray) -> str:
     return f"{interval.estimate:.3f} [{interval.low:.2f},{interval.high:.2f}]"
 
 
+def frequency_on_matched(data: Data, corpus: Path, mask: np.ndarray) -> np.ndarray:
+    """The shipped frequency detector's scores of the matched versions of the chosen files."""
+    import hashlib
+    import io
+    import tempfile
+
+    from PIL import Image
+
+    from forensics.detectors.frequency import FrequencyDetector
+    from forensics.model import EvidenceInput
+    from forensics.training import synthetic_data
+
+    detector = FrequencyDetector()
+    scores = np.full(len(data.rel), np.nan)
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in np.flatnonzero(mask):
+            matched = synthetic_data.square(synthetic_data.load_rgb(corpus / str(data.rel[i])), 256)
+            buffer = io.BytesIO()
+            Image.fromarray(matched).save(buffer, "JPEG", quality=90)
+            path = Path(tmp) / f"{i}.jpg"
+            path.write_bytes(buffer.getvalue())
+            evidence = EvidenceInput(path, hashlib.sha256(buffer.getvalue()).hexdigest(), "image/jpeg", path.name)
+            found = [f.score for f in detector.run(evidence) if f.score is not None]
+            scores[i] = found[0] if found else np.nan
+    return scores
+
+
+def shipped_on_held_out(data: Data) -> None:
+    import json
+
+    from forensics.detectors.synthetic import LinearHead, SyntheticDetector
+
+    detector = SyntheticDetector()
+    params = json.loads(detector.params_path.read_bytes())
+    head = LinearHead.from_params(params, detector.params_path)
+    held = np.isin(data.rel, params["card"]["data"]["held_out_files"])
+    record = detector.validation
+    y = data.label[held]
+    print(f"\nshipped detector on its {int(held.sum())} held-out images ({int((y == 0).sum())} real, "
+          f"{int((y == 1).sum())} generated)")
+    for view, name in (("given", "as given"), ("matched", "256 px JPEG 90"), ("jpeg75", "then JPEG 75"),
+                       ("half", "then x0.5"), ("crop", "then centre crop")):
+        logits = head.logits({"embed": data.npz[f"{view}/embed"][held], "cls": data.npz[f"{view}/cls"][held]})
+        line = f"  {name:<18} AUC {auc_text(logits, y)}"
+        if record is not None:
+            lrs = np.array([max(0.0, record.calibration.log10_lr(float(1 / (1 + np.exp(-v))))) for v in logits])
+            line += (f"; reals at LR >= 10: {int(((lrs >= 1) & (y == 0)).sum())}, fakes at LR >= 10: "
+                     f"{int(((lrs >= 1) & (y == 1)).sum())}/{int((y == 1).sum())}")
+        print(line, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--features", type=Path, default=ROOT / "benchmarks" / "out" / "synthetic_features.npz")
     parser.add_argument("--sets", nargs="*", default=list(FEATURE_SETS))
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     args = parser.parse_args()
     data = Data(args.features)
     print(f"{len(data.label)} images: {int((data.label == 0).sum())} real, {int((data.label == 1).sum())} generated")
@@ -118,6 +176,16 @@ def main() -> None:
             print(f"{label:<26} | " + " | ".join(f"{c:>20}" for c in cells) + f" | {np.mean(means):.3f}")
             print(f"{'':<26}   robustness (mean AUC over folds): " + ", ".join(
                 f"{view} {np.mean(v):.3f}" for view, v in robust.items()), flush=True)
+    tested = np.zeros(len(data.label), dtype=bool)
+    for name in FOLDS:
+        tested |= data.fold(name)[1]
+    frequency = frequency_on_matched(data, args.corpus, tested)
+    cells = []
+    for name in FOLDS:
+        test = data.fold(name)[1] & ~np.isnan(frequency)
+        cells.append(auc_text(frequency[test], data.label[test]))
+    print(f"{'frequency detector':<26} | " + " | ".join(f"{c:>20}" for c in cells))
+    shipped_on_held_out(data)
     print("\ntrivial scores on every image as given (all families):")
     y = data.label
     print(f"  pixel count: AUC {auc_text(data.npz['pixels'].astype(float), y)}")
