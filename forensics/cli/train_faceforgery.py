@@ -29,6 +29,9 @@ def faceforgery(
     seed: int | None = typer.Option(None, "--seed", help="Random seed (default 20261202)."),
     threads: int | None = typer.Option(None, "--threads", min=1, help="Torch CPU threads (default 2)."),
     max_steps: int | None = typer.Option(None, "--max-steps", min=1, help="Stop after N steps (smoke runs)."),
+    fakes: str | None = typer.Option(
+        None, "--fakes", help="Negatives: sbi (self-blends, the method; default), shared (the manifests' "
+                              "fake face images) or both; the last two are ablations."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -39,8 +42,8 @@ def faceforgery(
     from forensics.training import faceforgery as training  # torch and MediaPipe only when used
     from forensics.training.cnn import write_outputs
 
-    options: dict[str, int | None] = {"--epochs": epochs, "--seed": seed, "--threads": threads,
-                                      "--max-steps": max_steps}
+    options: dict[str, int | str | None] = {"--epochs": epochs, "--seed": seed, "--threads": threads,
+                                            "--max-steps": max_steps, "--fakes": fakes}
     overrides: dict[str, Any] = {k.lstrip("-").replace("-", "_"): v for k, v in options.items() if v is not None}
     config = replace(training.FaceForgeryTrainConfig(), **overrides)
     parts = ["forensics", "train", "faceforgery"]

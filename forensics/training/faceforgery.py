@@ -64,6 +64,10 @@ class FaceForgeryTrainConfig:
     test_share: float = 0.3  #: share of each stratum's identity groups held out
     threads: int = 2  #: torch CPU threads (fixed: results depend on it)
     max_steps: int | None = None  #: stop after this many optimiser steps (smoke tests)
+    #: negatives of each batch (the ablation of issue 12): "sbi" self-blends of its real faces
+    #: (the method; the default), "shared" as many fake faces of the manifests
+    #: (``shared_fakes``), "both" the two together
+    fakes: str = "sbi"
     blend: BlendParams = field(default_factory=BlendParams)
     augmentation: Augmentation = field(default_factory=lambda: Augmentation(jpeg_quality=(40, 95)))
 
@@ -125,7 +129,7 @@ def blended_pairs(faces: Sequence[Face], rng: np.random.Generator,
 
 
 def _fit(net: FaceForgeryNet, faces: Sequence[Face], config: FaceForgeryTrainConfig,
-         bar: Any) -> tuple[list[float], int]:
+         bar: Any, shared: Sequence[Face] = ()) -> tuple[list[float], int]:
     """AdamW on BCE over batches of real faces and their blends, degraded alike."""
     dev = next(net.parameters()).device
     opt = torch.optim.AdamW(net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
@@ -145,7 +149,11 @@ def _fit(net: FaceForgeryNet, faces: Sequence[Face], config: FaceForgeryTrainCon
         for start in range(0, len(order), per):
             if step >= total:
                 break
-            pairs = blended_pairs([faces[i] for i in order[start:start + per]], rng, config.blend)
+            batch = [faces[i] for i in order[start:start + per]]
+            pairs = blended_pairs(batch, rng, config.blend) if config.fakes != "shared" else [
+                (f.pixels, 0) for f in batch]
+            if config.fakes != "sbi":
+                pairs += [(shared[int(k)].pixels, 1) for k in rng.integers(0, len(shared), len(batch))]
             x = to_tensor([augment(rng, pixels, config.augmentation) for pixels, _ in pairs]).to(dev)
             y = torch.tensor([label for _, label in pairs], dtype=torch.float32, device=dev)
             loss = torch.nn.functional.binary_cross_entropy_with_logits(net(x), y)
@@ -193,6 +201,21 @@ def source_licences(manifests: Sequence[Path], paths: set[str]) -> list[dict[str
     return [{**e, "sources": sorted(e["sources"])} for _, e in sorted(counts.items())]
 
 
+FAKES = ("sbi", "shared", "both")
+
+
+def shared_fakes(sources: Sequence[Source], config: FaceForgeryTrainConfig) -> tuple[list[Source], list[int]]:
+    """For the "shared" and "both" ablations: the generated face images of the manifests
+    (``face_images/``: GAN faces; the face-swap videos and images stay for evaluation)
+    and the indices of their training side (split by identity group as the reals)."""
+    if config.fakes == "sbi":
+        return [], []
+    fakes = [s for s in sources if s.label == 1 and s.kind == "image" and s.rel.startswith("face_images/")]
+    if not fakes:
+        raise ValueError("the manifests hold no fake face image for the shared-fakes ablation")
+    return fakes, split(fakes, (), config.test_share)[0]
+
+
 def train(
     manifests: Sequence[Path],
     config: FaceForgeryTrainConfig = FaceForgeryTrainConfig(),
@@ -204,6 +227,8 @@ def train(
 ) -> tuple[TrainResult, list[tuple[np.ndarray, int, int]], list[Source]]:
     """Train on the manifests' real faces; returns the result, the held-out pairs (for the
     validation set) and the sources."""
+    if config.fakes not in FAKES:
+        raise ValueError(f"unknown negatives {config.fakes!r}; known: {', '.join(FAKES)}")
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     torch.use_deterministic_algorithms(True)
@@ -220,9 +245,15 @@ def train(
         extract = functools.partial(real_faces, frames_per_video=config.frames_per_video, on_source=tick)
         train_faces, train_missing = extract(sources, train_idx)
         test_faces, test_missing = extract(sources, test_idx)
+        fakes, fake_idx = shared_fakes(sources_all, config)
+        shared, _ = real_faces(fakes, fake_idx, config.frames_per_video) if fake_idx else ([], [])
+        if config.fakes != "sbi":
+            if not shared:
+                raise ValueError("no face was found in the shared fake face images")
+            say(f"ablation '{config.fakes}': {len(shared)} shared fake faces in training")
         net = pretrained(backbone).to(dev)
         started = time.perf_counter()
-        history, steps = _fit(net, train_faces, config, bar)
+        history, steps = _fit(net, train_faces, config, bar, shared)
         seconds = time.perf_counter() - started
     net.eval().cpu()
     pairs = held_out_pairs(test_faces, config)
@@ -241,8 +272,10 @@ def train(
         },
         "backbone": {"package": BACKBONE_PACKAGE, "file": BACKBONE_FILE, "sha256": BACKBONE_SHA256,
                      "licence": BACKBONE_LICENCE, "trained_on": "ImageNet-1k (Google's release)"},
-        "method": "self-blended images (Shiohara and Yamasaki, CVPR 2022), forensics.training.sbi; "
-                  "no fake from any generator is used",
+        "method": {"sbi": "self-blended images (Shiohara and Yamasaki, CVPR 2022), forensics.training.sbi; "
+                           "no fake from any generator is used",
+                   "shared": "ablation: real faces against the shared fake faces, no self-blends",
+                   "both": "ablation: real faces against their self-blends and the shared fake faces"}[config.fakes],
         "data": {
             "inputs": inputs,
             "used": "real faces only (label real); fakes in the manifests are ignored",

@@ -74,3 +74,20 @@ def test_smoke_training_twice_gives_the_same_weights(tmp_path: Path) -> None:
     held_out = card["held_out_metrics"]
     assert [r["label"] for r in rows].count("fake") == held_out["n_fake"] == held_out["n_real"] > 0
     assert all((tmp_path / "a" / "validation" / r["path"]).is_file() for r in rows)
+
+
+def test_the_shared_fakes_ablation_trains_on_the_manifests_fake_faces(tmp_path: Path) -> None:
+    manifest = _manifest(tmp_path)
+    (tmp_path / "face_images").mkdir()
+    Image.fromarray(shifted(astronaut(), 9, 4)).save(tmp_path / "face_images" / "gan.png")
+    with manifest.open("a", newline="") as handle:
+        handle.write("face_images\tfake\tface_images/gan.png\n")
+    args = ["faceforgery", "--manifest", str(manifest), "--out", str(tmp_path / "out"), "--max-steps", "1",
+            "--threads", "1", "--fakes", "shared", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "out" / "faceforgery.card.json").read_text())
+    assert card["method"].startswith("ablation: real faces against the shared fake faces")
+    assert card["hyperparameters"]["fakes"] == "shared" and "--fakes shared" in card["reproduce"]
+    refused = runner.invoke(app, [*args[:-3], "--fakes", "gan-only", "--json"])
+    assert refused.exit_code == 1 and "unknown negatives 'gan-only'" in refused.output
