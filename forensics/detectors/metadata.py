@@ -27,7 +27,7 @@ from exiftool.exceptions import ExifToolException
 from forensics.detectors.base import Detector, DetectorConfig
 from forensics.detectors.c2pa_signals import c2pa_signals, read_c2pa
 from forensics.detectors.metadata_rules import tag_rules, thumbnail_mismatch
-from forensics.detectors.metadata_signals import Signal, SignalKind, TagView, clip_tags
+from forensics.detectors.metadata_signals import Signal, TagView, clip_tags, signal_finding
 from forensics.detectors.registry import register
 from forensics.errors import ConfigurationError
 from forensics.media.item import ItemMedia
@@ -288,19 +288,7 @@ class MetadataDetector(Detector[MetadataConfig]):
         details: dict[str, Any] = {"signal": signal.name, "tags": tags, **signal.facts}
         if truncated:
             details["truncated"] = truncated
-        generator = signal.kind is SignalKind.GENERATOR
-        if generator and self.validation is not None:
-            # Calibrated: the LR of "a generator tag is present" measured on labelled files.
-            return self.scored(evidence, score=1.0, reason=signal.reason, details=details)
-        return self.finding(
-            evidence.sha256,
-            # Without a validation record there is no likelihood ratio, but a generator's own
-            # tag is strong evidence; every other signal says nothing about deepfakery itself.
-            verdict=Verdict.SUPPORTS_MANIPULATION if generator else Verdict.INCONCLUSIVE,
-            reason=signal.reason,
-            score=1.0 if generator else None,
-            details=details,
-        )
+        return signal_finding(self, evidence, signal, details)
 
     def validation_score(self, findings: Sequence[Finding]) -> float | None:
         """1 when a generator signal was found, 0 otherwise (a file whose metadata was read

@@ -15,7 +15,12 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from forensics.model import EvidenceInput, Finding, Verdict
+
+if TYPE_CHECKING:
+    from forensics.detectors.base import Detector
 
 # Groups that describe the copy on disk or exiftool itself, not the content: their
 # values (paths, file times, tool version) would make findings machine-dependent.
@@ -38,6 +43,24 @@ class Signal:
     reason: str  #: one sentence a court can read
     tags: Mapping[str, Any] = field(default_factory=dict)  #: supporting tag -> value
     facts: Mapping[str, Any] = field(default_factory=dict)  #: other plain-JSON details
+
+
+def signal_finding(detector: Detector[Any], evidence: EvidenceInput, signal: Signal,
+                   details: dict[str, Any]) -> Finding:
+    """A signal's finding: a generator's own record supports manipulation (calibrated when
+    the method has a validation record, else strong but without a likelihood ratio);
+    every other signal is inconclusive on the question of generation."""
+    generator = signal.kind is SignalKind.GENERATOR
+    if generator and detector.validation is not None:
+        # Calibrated: the LR of "a generator record is present" measured on labelled files.
+        return detector.scored(evidence, score=1.0, reason=signal.reason, details=details)
+    return detector.finding(
+        evidence.sha256,
+        verdict=Verdict.SUPPORTS_MANIPULATION if generator else Verdict.INCONCLUSIVE,
+        reason=signal.reason,
+        score=1.0 if generator else None,
+        details=details,
+    )
 
 
 def tag_name(key: str) -> str:

@@ -25,6 +25,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "forensics.detectors.cnn",
     "forensics.detectors.faceforgery",
     "forensics.detectors.synthetic",
+    "forensics.detectors.structure",
     "forensics.detectors.fusion",
 )
 

@@ -31,7 +31,7 @@ DEFAULT_MAX_PIXELS = 120_000_000
 # What Pillow raises on damaged data (it has no single base class for decode errors).
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError)
 
-ColourMode = Literal["L", "RGB"]
+ColourMode = Literal["L", "RGB", "RGBA"]
 
 
 @dataclass(frozen=True)
@@ -81,12 +81,15 @@ def load_image(
     mode: ColourMode = "RGB",
     max_pixels: int = DEFAULT_MAX_PIXELS,
     name: str | None = None,
+    upright: bool = True,
 ) -> DecodedImage:
     """Decode the first frame of an image file (path or binary stream) into an array.
 
     ``mode`` "L" gives luma (ITU-R 601 weights); for JPEG, Pillow's draft mode then hands
     over the decoder's own luma plane without a round trip through RGB (faster, and free
     of the chroma blocks a 4:2:0 file would otherwise leak into the gray image).
+    ``upright`` False keeps the stored pixel order (an EXIF orientation is not applied):
+    what methods that read the file's own grid or bits need.
     Raises ``EvidenceError`` (naming ``name`` or the path) for any damaged or refused file.
     """
     label = name or (str(source) if isinstance(source, (str, Path)) else "<stream>")
@@ -103,8 +106,8 @@ def load_image(
                     img.draft("L", img.size)  # same size: only the colour step is skipped
                 img.load()
                 orientation = int(img.getexif().get(0x0112, 1) or 1)
-                upright = ImageOps.exif_transpose(img) if orientation != 1 else img
-                pixels = _to_array(upright, mode)
+                turned = ImageOps.exif_transpose(img) if orientation != 1 and upright else img
+                pixels = _to_array(turned, mode)
     except Image.DecompressionBombError as exc:
         raise EvidenceError(label, f"refused as a decompression bomb: {exc}") from exc
     except UnidentifiedImageError as exc:

@@ -184,7 +184,7 @@ class ItemMedia:
         self._own_faces = faces is None
         self._faces = StillFaces() if faces is None else faces
         self._data: bytes | None = None
-        self._images: dict[tuple[ColourMode, int], DecodedImage | EvidenceError] = {}
+        self._images: dict[tuple[ColourMode, int, bool], DecodedImage | EvidenceError] = {}
         self._face: dict[int, np.ndarray | None] = {}
         self._video: DecodedVideo | EvidenceError | None = None
 
@@ -206,7 +206,8 @@ class ItemMedia:
 
     # -- still images -----------------------------------------------------------------
 
-    def _bytes(self) -> bytes:
+    def file_bytes(self) -> bytes:
+        """The stored file's bytes, read once."""
         if self._data is None:
             try:
                 self._data = self.evidence.path.read_bytes()
@@ -214,14 +215,20 @@ class ItemMedia:
                 raise EvidenceError(self.name, f"cannot be read: {exc.strerror}") from exc
         return self._data
 
-    def image(self, mode: ColourMode = "RGB", max_pixels: int = DEFAULT_MAX_PIXELS) -> DecodedImage:
-        """The image decoded in ``mode`` ("RGB" or luma "L"), upright; ``EvidenceError``
-        when damaged or above ``max_pixels``."""
-        key = (mode, max_pixels)
+    def image(self, mode: ColourMode = "RGB", max_pixels: int = DEFAULT_MAX_PIXELS,
+              upright: bool = True) -> DecodedImage:
+        """The image decoded in ``mode`` ("RGB", "RGBA" or luma "L"), upright unless
+        ``upright`` is False (stored pixel order); ``EvidenceError`` when damaged or above
+        ``max_pixels``."""
+        key = (mode, max_pixels, upright)
+        if not upright and key not in self._images:  # stored order is upright order here
+            known = self._images.get((mode, max_pixels, True))
+            if isinstance(known, DecodedImage) and known.orientation == 1:
+                self._images[key] = known
         if key not in self._images:
             try:
-                self._images[key] = load_image(io.BytesIO(self._bytes()), mode=mode,
-                                               max_pixels=max_pixels, name=self.name)
+                self._images[key] = load_image(io.BytesIO(self.file_bytes()), mode=mode,
+                                               max_pixels=max_pixels, name=self.name, upright=upright)
             except EvidenceError as exc:
                 self._images[key] = exc
         found = self._images[key]

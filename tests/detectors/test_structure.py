@@ -1,0 +1,122 @@
+"""The file-structure detector: known answers for each signal (parameters hidden in the
+pixels' low bits and read back, single vs double JPEG, IJG vs custom tables, the camera
+the EXIF names), the stored pixel grid used whatever the orientation, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from forensics.detectors.jpeg_structure import quantization_report
+from forensics.detectors.stealth_params import read_stealth, write_stealth
+from forensics.detectors.structure import StructureDetector
+from forensics.model import EvidenceInput, Verdict
+from tests.media.blink_clips import astronaut
+
+A1111 = ("portrait of a woman, film grain\nNegative prompt: blurry\nSteps: 28, Sampler: DPM++ 2M Karras, "
+         "CFG scale: 6.5, Seed: 1234567, Size: 512x512, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly")
+
+
+def _evidence(path: Path, media_type: str) -> EvidenceInput:
+    return EvidenceInput(path, hashlib.sha256(path.read_bytes()).hexdigest(), media_type, path.name)
+
+
+def _run(path: Path, media_type: str) -> list:
+    return StructureDetector().run(_evidence(path, media_type))
+
+
+def _png(path: Path, pixels: np.ndarray) -> Path:
+    Image.fromarray(pixels).save(path, "PNG")
+    return path
+
+
+def _rgba() -> np.ndarray:
+    rgb = astronaut()
+    return np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
+
+
+@pytest.mark.parametrize("carrier, compressed", [("alpha", False), ("alpha", True), ("rgb", False), ("rgb", True)])
+def test_parameters_hidden_in_the_low_bits_are_read_back_as_a_generator_record(tmp_path, carrier, compressed):
+    pixels = _rgba() if carrier == "alpha" else astronaut()
+    path = _png(tmp_path / "gen.png", write_stealth(pixels, A1111, carrier=carrier, compressed=compressed))
+    [finding] = _run(path, "image/png")
+    assert finding.details["signal"] == "stealth_generation_parameters"
+    assert finding.verdict == Verdict.SUPPORTS_MANIPULATION and finding.details["text"] == A1111
+    assert finding.details["carrier"] == carrier and finding.details["compressed"] is compressed
+    assert "Steps: 28" in finding.reason
+
+
+def test_other_hidden_text_and_a_damaged_block_are_context_only(tmp_path):
+    text = _png(tmp_path / "note.png", write_stealth(_rgba(), "hello, world"))
+    [finding] = _run(text, "image/png")
+    assert finding.details["signal"] == "stealth_text" and finding.verdict == Verdict.INCONCLUSIVE
+    damaged = write_stealth(_rgba(), A1111)
+    damaged[120:152, 0, 3] |= 1  # the 32-bit length after the signature (column 0, read downwards)
+    [finding] = _run(_png(tmp_path / "damaged.png", damaged), "image/png")
+    assert finding.details["signal"] == "stealth_damaged" and finding.verdict == Verdict.INCONCLUSIVE
+
+
+def test_a_plain_png_has_no_structural_signal(tmp_path):
+    assert read_stealth(_rgba()) is None
+    [finding] = _run(_png(tmp_path / "plain.png", _rgba()), "image/png")
+    assert finding.details["signal"] == "none" and finding.verdict == Verdict.INCONCLUSIVE
+
+
+def _jpeg(image: Image.Image, *qualities: int, **save: object) -> bytes:
+    data = b""
+    for quality in qualities:
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=quality, **save)
+        data = buffer.getvalue()
+        image = Image.open(io.BytesIO(data)).convert("RGB")
+    return data
+
+
+def test_single_and_double_jpeg_compression_known_answers(tmp_path):
+    photo = Image.fromarray(astronaut())
+    once = tmp_path / "once.jpg"
+    once.write_bytes(_jpeg(photo, 90))
+    twice = tmp_path / "twice.jpg"
+    twice.write_bytes(_jpeg(photo, 60, 90))
+    [single] = _run(once, "image/jpeg")
+    assert single.details["signal"] == "jpeg_quantization" and single.details["ijg_quality"] == 90
+    assert single.details["double_jpeg_score"] < single.details["double_jpeg_threshold"]
+    signals = {f.details["signal"]: f for f in _run(twice, "image/jpeg")}
+    assert set(signals) == {"jpeg_quantization", "double_jpeg_compression"}
+    double = signals["double_jpeg_compression"]
+    assert double.verdict == Verdict.INCONCLUSIVE and "not evidence of generation" in double.reason
+    assert double.details["double_jpeg_score"] >= double.details["double_jpeg_threshold"]
+
+
+def test_the_stored_grid_is_read_whatever_the_exif_orientation(tmp_path):
+    photo = Image.fromarray(astronaut()[:508])  # 508 rows: turned upright, the 8 x 8 grid is off by 4
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown turned by 90 degrees
+    twice = tmp_path / "turned.jpg"
+    twice.write_bytes(_jpeg(photo, 60, 90, exif=exif.tobytes()))
+    assert "double_jpeg_compression" in {f.details["signal"] for f in _run(twice, "image/jpeg")}
+
+
+def test_custom_tables_and_the_claimed_camera_are_reported(tmp_path):
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Canon", "Canon EOS 40D"
+    custom = [[2 + (i % 7) for i in range(64)], [3 + (i % 5) for i in range(64)]]
+    path = tmp_path / "camera.jpg"
+    Image.fromarray(astronaut()).save(path, "JPEG", qtables=custom, exif=exif.tobytes())
+    [finding] = _run(path, "image/jpeg")
+    assert finding.details["ijg_quality"] is None and finding.details["exif_camera"] == "Canon Canon EOS 40D"
+    assert "not the IJG standard ones" in finding.reason and "Canon EOS 40D" in finding.reason
+    with Image.open(path) as img:
+        assert quantization_report(img.quantization).luma == tuple(custom[0])
+
+
+def test_a_damaged_image_is_an_error_finding(tmp_path):
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(_jpeg(Image.fromarray(astronaut()), 90)[:2000])
+    [finding] = _run(path, "image/jpeg")
+    assert finding.verdict == Verdict.ERROR and "damaged image data" in finding.reason
