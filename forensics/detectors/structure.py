@@ -169,9 +169,9 @@ class StructureDetector(Detector[StructureConfig]):
         else:
             tables_text = (f"The JPEG quantization tables are not the IJG standard ones (camera firmware, "
                            f"Photoshop or another encoder; nearest IJG quality {report.nearest_quality})")
-        claim = f"; the EXIF names the camera '{claimed}'" if claimed else "; the EXIF names no camera"
-        signals = [Signal("jpeg_quantization", SignalKind.CONTEXT,
-                          f"{tables_text}{claim}, for which no reference table is shipped.", facts=facts)]
+        claim = (f"; the EXIF names the camera '{claimed}' (no reference table of camera models is shipped "
+                 "to compare with)" if claimed else "; the EXIF names no camera")
+        signals = [Signal("jpeg_quantization", SignalKind.CONTEXT, f"{tables_text}{claim}.", facts=facts)]
         if double.score >= self.config.double_jpeg_threshold:
             signals.append(Signal(
                 "double_jpeg_compression", SignalKind.CONTEXT,

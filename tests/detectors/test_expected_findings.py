@@ -26,6 +26,7 @@ CASES = [
     ("faceforgery", "synthetic_images/polimi-ispl__icpr2020dfdc/notebook/samples/lynaeydofd_fr0.jpg"),
     # held out of the generated-image head's training
     ("synthetic", "synthetic_images/comfyanonymous__ComfyUI_examples/sd3/sd3.5_simple_example.png"),
+    ("structure", "metadata/ianare__exif-samples/jpg/Reconyx_HC500_Hyperfire.jpg"),  # a camera original
 ]
 
 
