@@ -15,7 +15,11 @@ everything else is context), so that a court reads each one with its meaning:
   shipped yet, so it never says "consistent with camera X";
 - ``double_jpeg_compression`` (context): periodic traces of an earlier, coarser JPEG
   compression in the luma DCT histograms (``jpeg_structure``): the picture was decoded
-  and saved again (edited, re-saved or re-shared); not evidence of generation.
+  and saved again (edited, re-saved or re-shared); not evidence of generation;
+- ``container_rewritten`` / ``container_device`` / ``container_no_reference`` (context,
+  videos): the MP4/QuickTime box layout, brands, handler names and encoder strings
+  (``container_structure``) against known writers: rewritten by software (FFmpeg,
+  HandBrake, L-SMASH), consistent with a device family's writer, or no reference.
 
 One-sided: a missing signal proves nothing (the bits are lost by any lossy re-save; a
 second compression coarser than the first leaves no trace).
@@ -68,12 +72,12 @@ class StructureDetector(Detector[StructureConfig]):
 
     name: ClassVar[str] = "structure"
     version: ClassVar[str] = "1.0.0"
-    inputs: ClassVar[frozenset[str]] = frozenset({"image"})
+    inputs: ClassVar[frozenset[str]] = frozenset({"image", "video"})
     description: ClassVar[str] = (
         "Reads the file's structure beneath its tags: generation parameters hidden in the pixels' "
         "least significant bits (A1111 'stealth' info), the JPEG quantization tables (standard IJG "
-        "quality or not, beside the camera the EXIF names) and periodic traces of an earlier JPEG "
-        "compression in the DCT histograms"
+        "quality or not, beside the camera the EXIF names), periodic traces of an earlier JPEG "
+        "compression in the DCT histograms, and a video container's box layout against known writers"
     )
     limitations: ClassVar[str] = (
         "File-structure method: its signals can only incriminate. Hidden parameter bits are lost by "
@@ -81,7 +85,9 @@ class StructureDetector(Detector[StructureConfig]):
         "a crop that moves the 8 x 8 grid, or a resize hides the double-compression trace; standard "
         "quantization tables are written by many cameras as well as by software, and no reference "
         "table of camera models is shipped yet. Re-compression shows that a picture was saved again, "
-        "not that it was generated or manipulated."
+        "not that it was generated or manipulated. The video writer table knows a few programs and "
+        "device families only; most layouts get 'no reference', and a careful forger can copy a "
+        "device's layout."
     )
     one_sided: ClassVar[bool] = True
 
@@ -105,7 +111,9 @@ class StructureDetector(Detector[StructureConfig]):
             yield signal_finding(self, evidence, signal, {"signal": signal.name, **signal.facts})
 
     def signals(self, media: ItemMedia) -> list[Signal]:
-        """Every structural signal of one image, in a fixed order."""
+        """Every structural signal of one file, in a fixed order."""
+        if media.evidence.kind == "video":
+            return self._container(media)
         image = media.image("RGB", self.config.max_pixels, upright=False)
         if image.format in LOSSLESS_FORMATS:
             alpha = image.source_mode in ("RGBA", "LA", "PA") or image.source_mode.endswith("A")
@@ -180,3 +188,36 @@ class StructureDetector(Detector[StructureConfig]):
                 f"{double.bins} bins): the picture was decoded and saved as JPEG again (edited, re-saved or "
                 "re-shared). This is not evidence of generation.", facts=facts))
         return signals
+
+    def _container(self, media: ItemMedia) -> list[Signal]:
+        from forensics.detectors.container_structure import ContainerError, read_layout, writer_signature
+
+        try:
+            layout = read_layout(media.evidence.path)
+        except ContainerError as exc:
+            raise EvidenceError(media.name, f"the container's box structure is damaged: {exc}") from exc
+        except OSError as exc:
+            raise EvidenceError(media.name, f"cannot be read: {exc.strerror}") from exc
+        facts: dict[str, Any] = {"major_brand": layout.major_brand, "compatible_brands": layout.compatible_brands,
+                                 "top_level_boxes": layout.top_level, "handlers": layout.handlers,
+                                 "encoders": layout.encoders, "movie_timescale": layout.movie_timescale}
+        writers = writer_signature(layout)
+        software = [w for w in writers if w.kind == "re-encoder"]
+        devices = [w for w in writers if w.kind == "device"]
+        facts["writers"] = [{"name": w.name, "kind": w.kind, "evidence": w.evidence} for w in writers]
+        origin = f" The handler names come from {devices[0].name}: the source was recorded or exported there." if (
+            software and devices) else ""
+        if software:
+            named = "; ".join(f"{w.name} ({w.evidence})" for w in software)
+            return [Signal("container_rewritten", SignalKind.CONTEXT,
+                           f"The container was written by software, not by a camera: {named}. The file was "
+                           f"re-encoded or remuxed after capture.{origin}", facts=facts)]
+        if devices:
+            return [Signal("container_device", SignalKind.CONTEXT,
+                           f"The container's structure is consistent with {devices[0].name} ({devices[0].evidence}); "
+                           "a structure can be copied, so this supports but does not prove the claimed origin.",
+                           facts=facts)]
+        brands = ", ".join([layout.major_brand, *layout.compatible_brands]).strip(", ") or "none"
+        return [Signal("container_no_reference", SignalKind.CONTEXT,
+                       f"The container's structure (brands {brands}; boxes {' '.join(layout.top_level)}) matches "
+                       "no writer in the reference table: no conclusion on its origin.", facts=facts)]

@@ -120,3 +120,59 @@ def test_a_damaged_image_is_an_error_finding(tmp_path):
     path.write_bytes(_jpeg(Image.fromarray(astronaut()), 90)[:2000])
     [finding] = _run(path, "image/jpeg")
     assert finding.verdict == Verdict.ERROR and "damaged image data" in finding.reason
+
+
+# -- video containers ---------------------------------------------------------------------
+
+
+def _box(kind: bytes, body: bytes) -> bytes:
+    return (8 + len(body)).to_bytes(4, "big") + kind + body
+
+
+def _hdlr(handler: bytes, name: bytes) -> bytes:
+    return _box(b"hdlr", b"\x00" * 8 + handler + b"\x00" * 12 + bytes([len(name)]) + name)
+
+
+def _movie(brand: bytes, handlers: list[bytes], encoder: bytes | None = None) -> bytes:
+    mvhd = _box(b"mvhd", b"\x00" * 12 + (600).to_bytes(4, "big") + b"\x00" * 80)
+    traks = b"".join(_box(b"trak", _box(b"mdia", _hdlr(b"vide", name))) for name in handlers)
+    udta = _box(b"udta", _box(b"\xa9too", len(encoder).to_bytes(2, "big") + b"\x00\x00" + encoder)) if encoder else b""
+    return _box(b"ftyp", brand + b"\x00\x00\x00\x00" + brand) + _box(b"moov", mvhd + traks + udta) + _box(b"mdat", b"")
+
+
+def test_an_mp4_written_and_remuxed_by_ffmpeg_is_recognised_as_rewritten(tmp_path):
+    import subprocess
+
+    from tests.media.conftest import write_video
+
+    written = write_video(tmp_path / "pyav.mp4", frames=10)
+    remuxed = tmp_path / "remuxed.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(written), "-c", "copy", str(remuxed)], check=True)
+    for path in (written, remuxed):
+        [finding] = _run(path, "video/mp4")
+        assert finding.details["signal"] == "container_rewritten" and finding.verdict == Verdict.INCONCLUSIVE
+        assert "FFmpeg (libavformat" in finding.reason and finding.details["encoders"][0].startswith("Lavf")
+
+
+def test_a_device_layout_and_an_ffmpeg_copy_of_it(tmp_path):
+    device = tmp_path / "phone.mov"
+    device.write_bytes(_movie(b"qt  ", [b"Core Media Video", b"Core Media Audio"]))
+    [finding] = _run(device, "video/quicktime")
+    assert finding.details["signal"] == "container_device" and "Apple Core Media" in finding.reason
+    assert finding.details["movie_timescale"] == 600 and finding.details["major_brand"] == "qt  "
+    copied = tmp_path / "copied.mp4"
+    copied.write_bytes(_movie(b"isom", [b"Core Media Video"], encoder=b"Lavf58.29.100"))
+    [finding] = _run(copied, "video/mp4")
+    assert finding.details["signal"] == "container_rewritten"
+    assert "Lavf58.29.100" in finding.reason and "The handler names come from Apple Core Media" in finding.reason
+
+
+def test_an_unknown_layout_has_no_reference_and_a_damaged_one_is_an_error(tmp_path):
+    unknown = tmp_path / "odd.mp4"
+    unknown.write_bytes(_movie(b"avc1", [b"Video Media Handler"]))
+    [finding] = _run(unknown, "video/mp4")
+    assert finding.details["signal"] == "container_no_reference" and "no conclusion" in finding.reason
+    damaged = tmp_path / "cut.mp4"
+    damaged.write_bytes(_movie(b"isom", [b"VideoHandler"])[:-8] + (1000).to_bytes(4, "big") + b"mdat")  # cut short
+    [finding] = _run(damaged, "video/mp4")
+    assert finding.verdict == Verdict.ERROR and "box structure is damaged" in finding.reason
