@@ -1,5 +1,7 @@
 """Write the demo's evidence files: real photographs shipped with scikit-image, one
-up-sampled PNG carrying an image generator's text chunk, and a short H.264 clip.
+up-sampled PNG carrying an image generator's text chunk, the same picture with its tags
+stripped but the parameters hidden in its alpha channel's low bits (as the "stealth
+pnginfo" extension writes them), and a short H.264 clip.
 
 Usage: python scripts/make_demo_media.py OUTDIR
 """
@@ -14,6 +16,8 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 from skimage import data
 
+from forensics.detectors.stealth_params import write_stealth
+
 
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
@@ -25,10 +29,14 @@ def main(out: Path) -> None:
     # and the text chunk is what AUTOMATIC1111's web UI writes.
     small = astronaut.resize((256, 256), Image.Resampling.BICUBIC)
     upsampled = small.resize((512, 512), Image.Resampling.NEAREST)
-    info = PngImagePlugin.PngInfo()
-    info.add_text("parameters", "portrait of an astronaut, photorealistic\n"
+    parameters = ("portrait of an astronaut, photorealistic\n"
                   "Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1234, Size: 512x512")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", parameters)
     upsampled.save(out / "generated_portrait.png", pnginfo=info)
+    # Tags stripped, parameters kept in the pixels: what the structure detector reads.
+    rgba = np.dstack([np.asarray(upsampled), np.full((512, 512), 255, np.uint8)])
+    Image.fromarray(write_stealth(rgba, parameters)).save(out / "stripped_portrait.png")
 
     # Two seconds of video panning over the photograph.
     frames = np.asarray(astronaut.resize((320, 320)))
