@@ -1,5 +1,7 @@
-"""Re-verify a whole case: stored evidence, findings, the custody chain, and that each
-recorded item and finding is anchored in the chain.
+"""Re-verify a whole case: stored evidence, findings, the custody chain, that each
+recorded item and finding is anchored in the chain, and that every field of the case,
+evidence and finding rows still matches the event that recorded it
+(``forensics.audit.bindings``).
 
 The first thing that does not hold is named; later checks still run so that the
 examiner sees everything that is wrong, but ``first_failure`` is what the CLI reports.
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forensics.audit.bindings import case_mismatches, evidence_mismatches, finding_mismatches
 from forensics.audit.chain import ChainCheck, verify_events
 from forensics.canonical import sha256_hex
 from forensics.evidence.hashing import sha256_file
@@ -25,8 +28,8 @@ from forensics.storage.repository import Repository
 class Problem:
     """One thing that does not hold."""
 
-    kind: str  #: "evidence", "finding", "chain", "anchor"
-    subject: str  #: evidence label and SHA-256, finding digest, or "seq N"
+    kind: str  #: "evidence", "finding", "chain", "anchor", "record"
+    subject: str  #: evidence label and SHA-256, finding digest, "seq N", or "table row field"
     message: str  #: what is wrong, in words
 
     def as_json(self) -> dict[str, str]:
@@ -114,12 +117,15 @@ def verify_case(
         for artifact in json.loads(finding.body).get("artifacts", []):
             problems.extend(_check_artifact(store, finding.digest, artifact))
 
-    anchors: dict[str, set[str]] = {"acquired": set(), "finding_recorded": set()}
+    anchors: dict[str, dict[str, CustodyEvent]] = {"acquired": {}, "finding_recorded": {}}
+    first: list[CustodyEvent] = []
 
     def remember(events: list[CustodyEvent]):  # type: ignore[no-untyped-def]
         for event in events:
             if event.action in anchors:
-                anchors[event.action].add(event.subject_digest)
+                anchors[event.action].setdefault(event.subject_digest, event)
+            if not first:
+                first.append(event)
             yield event
 
     chain = verify_events(case_number, remember(repository.iter_events(case_number)))  # type: ignore[arg-type]
@@ -138,6 +144,12 @@ def verify_case(
                     Problem("anchor", finding.digest,
                             "finding has no 'finding_recorded' event in the custody chain")
                 )
+        mismatches = [
+            *case_mismatches(repository.get_case(case_number), first[0] if first else None),
+            *evidence_mismatches(evidence, anchors["acquired"]),
+            *finding_mismatches(findings, anchors["finding_recorded"]),
+        ]
+        problems.extend(Problem("record", m.subject, m.message) for m in mismatches)
     return CaseVerification(case_number, len(evidence), len(findings), chain, tuple(problems))
 
 
