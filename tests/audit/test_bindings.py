@@ -51,7 +51,10 @@ def recorded_case(repository, case_number, home, evidence_dir, toy):
     return case_number, item, repository.list_findings(case_number)[0]
 
 
-def _record_problems(repository, home, case_number) -> list[tuple[str, str]]:
+def _record_problems(repository, home, case_number, edit: str | None = None) -> list[tuple[str, str]]:
+    """The "record" problems verify names (after running ``edit``, an SQL statement)."""
+    if edit is not None:
+        _sql(repository, edit)
     result = verify_case(repository, home, case_number)
     assert not result.ok
     return [(p.subject, p.message) for p in result.problems if p.kind == "record"]
@@ -67,9 +70,7 @@ def _record_problems(repository, home, case_number) -> list[tuple[str, str]]:
     ("item_no", "7", "item_no"),
 ])
 def test_an_edited_evidence_field_is_named(repository, home, recorded_case, column, value, field):
-    case_number, item, _ = recorded_case
-    _sql(repository, f"UPDATE evidence_items SET {column} = {value}")
-    problems = _record_problems(repository, home, case_number)
+    problems = _record_problems(repository, home, recorded_case[0], f"UPDATE evidence_items SET {column} = {value}")
     assert problems[0][0].startswith("evidence_items E") and problems[0][0].endswith(f" {field}")
     assert "acquired event (seq" in problems[0][1]
 
@@ -83,7 +84,7 @@ def test_a_shifted_acquisition_time_is_named(repository, home, recorded_case):
 
 
 def test_an_item_moved_to_another_case_is_named_in_both(repository, home, recorded_case):
-    case_number, item, _ = recorded_case
+    case_number = recorded_case[0]
     repository.open_case("OTHER-1", title="another case", examiner=EXAMINER)
     _sql(repository, "UPDATE evidence_items SET case_id = (SELECT id FROM cases WHERE number = 'OTHER-1')")
     _sql(repository, "UPDATE findings SET case_id = (SELECT id FROM cases WHERE number = 'OTHER-1')")
@@ -94,10 +95,8 @@ def test_an_item_moved_to_another_case_is_named_in_both(repository, home, record
 
 
 def test_a_renamed_examiner_is_named_where_the_name_was_recorded(repository, home, recorded_case):
-    case_number, _, _ = recorded_case
-    _sql(repository, "UPDATE examiners SET name = 'Mallory'")
-    fields = {subject.split(" ")[-2] + " " + subject.split(" ")[-1]
-              for subject, _ in _record_problems(repository, home, case_number)}
+    problems = _record_problems(repository, home, recorded_case[0], "UPDATE examiners SET name = 'Mallory'")
+    fields = {" ".join(subject.split(" ")[-2:]) for subject, _ in problems}
     assert "created_by (examiners.name)" in fields and "acquired_by (examiners.name)" in fields
 
 
@@ -106,9 +105,8 @@ def test_a_renamed_examiner_is_named_where_the_name_was_recorded(repository, hom
     ("status", "'closed'"), ("created_at", "'2020-01-01 00:00:00'"),
 ])
 def test_an_edited_case_field_is_named(repository, home, recorded_case, column, value):
-    case_number, _, _ = recorded_case
-    _sql(repository, f"UPDATE cases SET {column} = {value}")
-    [(subject, message)] = _record_problems(repository, home, case_number)
+    case_number = recorded_case[0]
+    [(subject, message)] = _record_problems(repository, home, case_number, f"UPDATE cases SET {column} = {value}")
     assert subject == f"cases {case_number} {column}" and "case_opened event (seq 1)" in message
 
 
@@ -120,14 +118,13 @@ def test_an_edited_case_field_is_named(repository, home, recorded_case, column, 
 ])
 def test_an_edited_finding_column_is_named(repository, home, recorded_case, column, value, field):
     case_number, _, finding = recorded_case
-    _sql(repository, f"UPDATE findings SET {column} = {value}")
-    problems = _record_problems(repository, home, case_number)
+    problems = _record_problems(repository, home, case_number, f"UPDATE findings SET {column} = {value}")
     assert problems[0][0] == f"findings {finding.digest[:16]} {field}"
 
 
 def test_a_finding_pointed_at_another_item_is_named(repository, home, evidence_dir, recorded_case):
     case_number, _, finding = recorded_case
     Intake(repository, home, case_number).acquire([evidence_dir / "blue.png"], examiner=EXAMINER)
-    _sql(repository, "UPDATE findings SET evidence_id = (SELECT max(id) FROM evidence_items)")
-    subjects = [s for s, _ in _record_problems(repository, home, case_number)]
+    edit = "UPDATE findings SET evidence_id = (SELECT max(id) FROM evidence_items)"
+    subjects = [s for s, _ in _record_problems(repository, home, case_number, edit)]
     assert f"findings {finding.digest[:16]} evidence_id" in subjects
