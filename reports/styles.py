@@ -16,6 +16,8 @@ from reportlab.lib.styles import ParagraphStyle, StyleSheet1, getSampleStyleShee
 from reportlab.lib.units import mm
 from reportlab.platypus import TableStyle
 
+from forensics.model.text import visible
+
 PAGE_SIZE = A4
 MARGIN = 18 * mm
 FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN - 12  # SimpleDocTemplate pads its frame by 6 pt a side
@@ -25,9 +27,10 @@ HEADER_FILL = colors.Color(0.88, 0.88, 0.88)
 
 
 def printable(text: object) -> str:
-    """``text`` with characters outside cp1252 written as \\uXXXX (plain table cells)."""
+    """``text`` with control and format characters escaped (``model.text.visible``) and
+    characters outside cp1252 written as \\uXXXX (plain table cells)."""
     out = []
-    for char in str(text):
+    for char in visible(text):
         try:
             char.encode("cp1252")
             out.append(char)

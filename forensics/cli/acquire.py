@@ -13,9 +13,11 @@ from forensics.cli.output import (
     byte_progress,
     emit_json,
     handle_errors,
+    shown,
     stderr,
 )
 from forensics.cli.state import state
+from forensics.model.text import visible
 
 
 @handle_errors
@@ -51,12 +53,12 @@ def acquire(
     else:
         for r in results:
             if r.item is None:
-                stderr.print(f"[red]refused[/] {r.path}: {r.error}", highlight=False)
+                stderr.print(f"[red]refused[/] {shown(r.path)}: {shown(r.error)}", highlight=False)
             elif r.new:
-                typer.echo(f"{r.item.label} {r.item.sha256} {r.item.media_type} {r.path}")
+                typer.echo(f"{r.item.label} {r.item.sha256} {r.item.media_type} {visible(r.path)}")
             else:
                 typer.echo(f"{r.item.label} {r.item.sha256} already in the case; "
-                           f"re-acquisition recorded: {r.path}")
+                           f"re-acquisition recorded: {visible(r.path)}")
     if failed or not results:
         if not results and not as_json:
             stderr.print("[red]nothing acquired[/]: no files under the given paths")

@@ -16,8 +16,10 @@ from forensics.cli.output import (
     EXAMINER_OPTION,
     EXIT_FAILED,
     JSON_OPTION,
+    cell,
     emit_json,
     handle_errors,
+    shown,
     stderr,
     stdout,
 )
@@ -69,7 +71,7 @@ def analyze(
             typer.echo(f"{r.evidence_label} {r.finding.detector} {r.finding.verdict.value} "
                        f"({state_word}) {r.finding.digest[:16]} {r.finding.reason}")
         for r in run.errors:
-            stderr.print(f"[red]error[/] {r.evidence_label}: {r.finding.reason}", highlight=False)
+            stderr.print(f"[red]error[/] {r.evidence_label}: {shown(r.finding.reason)}", highlight=False)
     if run.errors:
         raise typer.Exit(EXIT_FAILED)
 
@@ -165,7 +167,7 @@ def _findings_table(stored: list[StoredFinding], width: int) -> Table:
         table.add_column(header, width=column_width,
                          no_wrap=header in ("Item", "Detector", "Reason"), overflow="ellipsis")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(cell(value) for value in row))
     return table
 
 
@@ -203,7 +205,7 @@ def _finding_record(f: StoredFinding) -> Group:
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(overflow="fold")  # a narrow terminal folds a digest, never cuts it
     for name, value in fields:
-        grid.add_row(name, Text(value))
+        grid.add_row(name, cell(value))
     return Group(title, grid, Text())
 
 

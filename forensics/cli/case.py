@@ -5,8 +5,17 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from forensics.cli.output import EXAMINER_OPTION, JSON_OPTION, emit_json, handle_errors, stdout
+from forensics.cli.output import (
+    EXAMINER_OPTION,
+    JSON_OPTION,
+    cell,
+    emit_json,
+    handle_errors,
+    shown,
+    stdout,
+)
 from forensics.cli.state import state
+from forensics.model.text import visible
 
 app = typer.Typer(help="Open, list and show cases.", no_args_is_help=True)
 
@@ -32,7 +41,7 @@ def open_case(
     if as_json:
         emit_json(case.as_json())
     else:
-        typer.echo(f"opened case {case.number}: {case.title}")
+        typer.echo(f"opened case {case.number}: {visible(case.title)}")
 
 
 @app.command("list")
@@ -45,7 +54,7 @@ def list_cases(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         return
     table = Table("Number", "Title", "Status", "Opened (UTC)", "By")
     for c in cases:
-        table.add_row(c.number, c.title, c.status, c.created_at.isoformat(" ", "seconds"), c.created_by)
+        table.add_row(c.number, cell(c.title), c.status, c.created_at.isoformat(" ", "seconds"), cell(c.created_by))
     stdout.print(table)
 
 
@@ -66,14 +75,14 @@ def show(ctx: typer.Context, number: str, as_json: bool = JSON_OPTION) -> None:
             "evidence": [e.as_json() for e in evidence],
         })
         return
-    stdout.print(f"[bold]{case.number}[/]: {case.title} ({case.status})", highlight=False)
+    stdout.print(f"[bold]{case.number}[/]: {shown(case.title)} ({case.status})", highlight=False)
     if case.description:
-        stdout.print(case.description, highlight=False)
+        stdout.print(cell(case.description), highlight=False)
     if case.requested_by:
-        stdout.print(f"requested by: {case.requested_by}", highlight=False)
+        stdout.print(f"requested by: {shown(case.requested_by)}", highlight=False)
     stdout.print(f"chain head: seq {seq} {head}", highlight=False)
     table = Table("ID", "Name", "Type", "Bytes", "SHA-256", "Acquired (UTC)", "By")
     for e in evidence:
-        table.add_row(e.label, e.original_name, e.media_type, str(e.size), e.sha256,
-                      e.acquired_at.isoformat(" ", "seconds"), e.acquired_by)
+        table.add_row(e.label, cell(e.original_name), cell(e.media_type), str(e.size), e.sha256,
+                      e.acquired_at.isoformat(" ", "seconds"), cell(e.acquired_by))
     stdout.print(table)

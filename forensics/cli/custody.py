@@ -5,7 +5,13 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from forensics.cli.output import JSON_OPTION, emit_json, handle_errors, stdout
+from forensics.cli.output import (
+    JSON_OPTION,
+    cell,
+    emit_json,
+    handle_errors,
+    stdout,
+)
 from forensics.cli.state import state
 
 
@@ -23,7 +29,7 @@ def custody(
         return
     table = Table("Seq", "Time (UTC)", "Examiner", "Action", "Subject", "Hash")
     for e in events:
-        table.add_row(str(e.seq), e.time, e.examiner, e.action, e.subject_digest[:16],
+        table.add_row(str(e.seq), cell(e.time), cell(e.examiner), cell(e.action), e.subject_digest[:16],
                       e.hash[:16])
     stdout.print(table)
     if events:

@@ -12,6 +12,7 @@ from rich.table import Table
 from forensics.cli.output import (
     EXAMINER_OPTION,
     JSON_OPTION,
+    cell,
     emit_json,
     handle_errors,
     stdout,
@@ -117,6 +118,6 @@ def list_keys(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         return
     table = Table("Examiner", "Subject", "Fingerprint SHA-256", "Valid until", "Self-signed", "File")
     for row in rows:
-        table.add_row(row["examiner"], row["subject"], row["fingerprint_sha256"], row["not_after"],
+        table.add_row(cell(row["examiner"]), cell(row["subject"]), row["fingerprint_sha256"], row["not_after"],
                       "yes" if row["self_signed"] else "no", row["certificate_file"] or "-")
     stdout.print(table)

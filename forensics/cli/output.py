@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape as escape_markup
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -19,14 +20,27 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+from rich.text import Text
 
 from forensics.errors import ForensicsError
+from forensics.model.text import visible
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FAILED = 1  # a check failed, or some input was refused
 stdout = Console()
 stderr = Console(stderr=True, soft_wrap=True)
+
+
+def shown(value: object) -> str:
+    """A value given by people, for a Rich markup string: shown verbatim (control and
+    bidirectional characters as visible escapes, Rich markup escaped, never applied)."""
+    return escape_markup(visible(value))
+
+
+def cell(value: object) -> Text:
+    """A value given by people, as a table cell shown verbatim."""
+    return Text(visible(value))
 
 
 def emit_json(data: Any) -> None:
@@ -38,7 +52,7 @@ def fail(message: str, *, as_json: bool, kind: str = "error") -> typer.Exit:
     if as_json:
         emit_json({"ok": False, "error": message, "kind": kind})
     else:
-        stderr.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+        stderr.print(f"[bold red]error:[/] {shown(message)}", highlight=False, markup=True)
     return typer.Exit(EXIT_FAILED)
 
 

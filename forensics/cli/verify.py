@@ -15,6 +15,7 @@ from forensics.cli.output import (
     byte_progress,
     emit_json,
     handle_errors,
+    shown,
     stderr,
 )
 from forensics.cli.state import state
@@ -107,8 +108,8 @@ def _verify_report(ctx: typer.Context, path: Path, case: str | None, as_json: bo
 def _print_problems(what: str, problems: Sequence[Problem]) -> None:
     """The first failure in bold, the others after it."""
     first, *others = problems
-    stderr.print(f"[bold red]FAILED[/] {what}: {first.kind} {first.subject}: {first.message}",
+    stderr.print(f"[bold red]FAILED[/] {shown(what)}: {first.kind} {shown(first.subject)}: {shown(first.message)}",
                  highlight=False)
     for problem in others:
-        stderr.print(f"  also: {problem.kind} {problem.subject}: {problem.message}",
+        stderr.print(f"  also: {problem.kind} {shown(problem.subject)}: {shown(problem.message)}",
                      highlight=False)
