@@ -18,6 +18,7 @@ from typing import Any
 from forensics.audit.bindings import case_mismatches, evidence_mismatches, finding_mismatches
 from forensics.audit.chain import ChainCheck, verify_events
 from forensics.canonical import sha256_hex
+from forensics.errors import IntegrityError
 from forensics.evidence.hashing import sha256_file
 from forensics.evidence.store import CaseStore
 from forensics.model import CustodyEvent
@@ -80,7 +81,23 @@ def verify_case(
     on_file: Callable[[str, int], None] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> CaseVerification:
-    """Re-hash every stored file, recompute every finding digest and the chain."""
+    """Re-hash every stored file, recompute every finding digest and the chain, and
+    compare every recorded field with its custody event. A stored value the database
+    driver cannot read back (a date that is no date) raises ``IntegrityError``."""
+    try:
+        return _verify_case(repository, home, case_number, on_file, progress)
+    except ValueError as exc:  # raised while converting a stored value: altered outside the suite
+        raise IntegrityError(f"case {case_number}: a stored value cannot be read back ({exc}); the "
+                             "database was altered outside the suite", subject=case_number) from exc
+
+
+def _verify_case(
+    repository: Repository,
+    home: Path,
+    case_number: str,
+    on_file: Callable[[str, int], None] | None,
+    progress: Callable[[int], None] | None,
+) -> CaseVerification:
     store = CaseStore(home, case_number)
     problems: list[Problem] = []
     evidence = repository.list_evidence(case_number)
@@ -114,6 +131,7 @@ def verify_case(
                     "matches its digest (the stored finding was altered)",
                 )
             )
+            continue  # an altered body's artifact list cannot be trusted (nor parsed)
         for artifact in json.loads(finding.body).get("artifacts", []):
             problems.extend(_check_artifact(store, finding.digest, artifact))
 
@@ -150,7 +168,9 @@ def verify_case(
             *finding_mismatches(findings, anchors["finding_recorded"]),
         ]
         problems.extend(Problem("record", m.subject, m.message) for m in mismatches)
-    return CaseVerification(case_number, len(evidence), len(findings), chain, tuple(problems))
+    # a broken chain comes first: every other check is judged against the chain
+    ordered = sorted(problems, key=lambda problem: problem.kind != "chain")
+    return CaseVerification(case_number, len(evidence), len(findings), chain, tuple(ordered))
 
 
 def _check_artifact(store: CaseStore, finding_digest: str, artifact: dict[str, Any]) -> list[Problem]:

@@ -14,7 +14,7 @@ are protected by comparing each field with what its event recorded:
   is named too;
 - ``findings``: the detector, version, verdict and evidence columns against the hashed
   body and the ``finding_recorded`` event's payload; the recording time against the
-  event's time.
+  event's time. A ``finding_recorded`` event whose row is gone is named too.
 Each mismatch names the table, the row and the field.
 """
 
@@ -118,6 +118,12 @@ def finding_mismatches(findings: Iterable[StoredFinding], recorded: Mapping[str,
     event (``recorded``: finding digest -> event). Bodies that no longer match their
     digest are named by the digest check, not here."""
     out: list[Mismatch] = []
+    stored = {finding.digest for finding in findings}
+    for digest, orphan in sorted(recorded.items(), key=lambda kv: kv[1].seq):
+        if digest not in stored:
+            out.append(Mismatch("findings", digest[:16], "(row)",
+                                f"the finding_recorded event (seq {orphan.seq}) records finding {digest}, but the "
+                                "case has no such finding row: deleted or moved to another case"))
     for finding in findings:
         try:
             body = json.loads(finding.body)

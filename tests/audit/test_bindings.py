@@ -89,7 +89,8 @@ def test_an_item_moved_to_another_case_is_named_in_both(repository, home, record
     _sql(repository, "UPDATE evidence_items SET case_id = (SELECT id FROM cases WHERE number = 'OTHER-1')")
     _sql(repository, "UPDATE findings SET case_id = (SELECT id FROM cases WHERE number = 'OTHER-1')")
     problems = _record_problems(repository, home, case_number)
-    assert any(s.endswith("(row)") and "deleted or moved to another case" in m for s, m in problems)
+    assert any(s.startswith("evidence_items") and s.endswith("(row)") and "deleted or moved" in m for s, m in problems)
+    assert any(s.startswith("findings") and s.endswith("(row)") and "deleted or moved" in m for s, m in problems)
     other = verify_case(repository, home, "OTHER-1")
     assert any(p.kind == "anchor" and "no 'acquired' event" in p.message for p in other.problems)
 
@@ -128,3 +129,19 @@ def test_a_finding_pointed_at_another_item_is_named(repository, home, evidence_d
     edit = "UPDATE findings SET evidence_id = (SELECT max(id) FROM evidence_items)"
     subjects = [s for s, _ in _record_problems(repository, home, case_number, edit)]
     assert f"findings {finding.digest[:16]} evidence_id" in subjects
+
+
+def test_a_renamed_case_is_named_first_by_its_broken_chain(repository, home, recorded_case):
+    _sql(repository, "UPDATE cases SET number = 'RENAMED-1'")
+    result = verify_case(repository, home, "RENAMED-1")
+    assert result.first_failure.kind == "chain" and result.first_failure.subject == "seq 1"
+
+
+def test_a_value_the_database_cannot_read_back_is_a_clear_refusal(repository, home, recorded_case):
+    from forensics.errors import IntegrityError
+
+    if repository.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's column types refuse such a value at the edit itself")
+    _sql(repository, "UPDATE evidence_items SET acquired_at = 'not a date'")
+    with pytest.raises(IntegrityError, match="a stored value cannot be read back"):
+        verify_case(repository, home, recorded_case[0])
