@@ -43,7 +43,6 @@ from skimage import data
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
-from forensics.canonical import ZERO_DIGEST
 from forensics.intake import Intake
 from forensics.keys import create_examiner_key
 from forensics.pipeline import analyze_case
@@ -53,6 +52,9 @@ from forensics.reports.verify import verify_report
 from forensics.storage.engine import open_database
 from forensics.storage.repository import Repository
 from forensics.verify import verify_case
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.audit.helpers import append_notes, drop_guard_triggers
 
 EXAMINER = "Campaign Examiner"
 CASE = "ROBUST-1"
@@ -80,18 +82,6 @@ def database(backend: str, folder: Path) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def drop_triggers(repository: Repository) -> None:
-    with repository.engine.begin() as connection:
-        if repository.engine.dialect.name == "postgresql":
-            rows = connection.execute(text(
-                "SELECT DISTINCT trigger_name, event_object_table FROM information_schema.triggers")).all()
-            for name, table in rows:
-                connection.execute(text(f'DROP TRIGGER "{name}" ON "{table}"'))
-        else:
-            for (name,) in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all():
-                connection.execute(text(f'DROP TRIGGER "{name}"'))
-
-
 def build_case(db_url: str, home: Path, folder: Path) -> tuple[Repository, Path]:
     repository = Repository(open_database(db_url))
     media = folder / "media"
@@ -106,7 +96,7 @@ def build_case(db_url: str, home: Path, folder: Path) -> tuple[Repository, Path]
     report = generate_report(repository, home, CASE, examiner=EXAMINER, out=folder / "report.pdf",
                              signer=load_signer(keys.key_path, "campaign passphrase"), scope="campaign")
     assert verify_case(repository, home, CASE).ok and verify_report(report.path, repository).ok
-    drop_triggers(repository)
+    drop_guard_triggers(repository)
     return repository, report.path
 
 
@@ -237,22 +227,12 @@ def tamper_flips(repository: Repository, home: Path, report: Path, flips: int, r
     print(f"  flips: {flips} in {took:.1f} s")
 
 
-def _writer(db_url: str, worker: int, events: int, start: Any) -> None:
-    engine = open_database(db_url)
-    repository = Repository(engine)
-    start.wait()
-    for i in range(events):
-        repository.append_event(CASE, examiner=f"worker-{worker}", action="note",
-                                subject_digest=ZERO_DIGEST, payload={"worker": worker, "i": i})
-    engine.dispose()
-
-
 def concurrency(db_url: str, home: Path, processes: int = 8, events: int = 500) -> None:
     repository = Repository(open_database(db_url))
     repository.open_case(CASE, title="concurrency", examiner=EXAMINER)
     context = multiprocessing.get_context("spawn")
     start = context.Event()
-    workers = [context.Process(target=_writer, args=(db_url, w, events, start)) for w in range(processes)]
+    workers = [context.Process(target=append_notes, args=(db_url, CASE, w, events, start)) for w in range(processes)]
     for w in workers:
         w.start()
     began = time.perf_counter()

@@ -13,6 +13,7 @@ from forensics.detectors import registry
 from forensics.intake import Intake
 from forensics.pipeline import analyze_case
 from forensics.verify import verify_case
+from tests.audit.helpers import drop_guard_triggers
 from tests.conftest import EXAMINER
 from tests.test_pipeline import ByteCountDetector
 
@@ -22,18 +23,6 @@ def toy() -> Iterator[str]:
     registry.register(ByteCountDetector)
     yield ByteCountDetector.name
     registry.unregister(ByteCountDetector.name)
-
-
-def _drop_all_triggers(repository) -> None:
-    with repository.engine.begin() as connection:
-        if repository.engine.dialect.name == "postgresql":
-            rows = connection.execute(text(
-                "SELECT DISTINCT trigger_name, event_object_table FROM information_schema.triggers")).all()
-            for name, table in rows:
-                connection.execute(text(f'DROP TRIGGER "{name}" ON "{table}"'))
-        else:
-            for (name,) in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all():
-                connection.execute(text(f'DROP TRIGGER "{name}"'))
 
 
 def _sql(repository, statement: str, **params: object) -> None:
@@ -46,7 +35,7 @@ def recorded_case(repository, case_number, home, evidence_dir, toy):
     Intake(repository, home, case_number).acquire([evidence_dir / "red.jpg"], examiner=EXAMINER)
     analyze_case(repository, home, case_number, examiner=EXAMINER, detector_names=[toy])
     assert verify_case(repository, home, case_number).ok
-    _drop_all_triggers(repository)
+    drop_guard_triggers(repository)
     item = repository.list_evidence(case_number)[0]
     return case_number, item, repository.list_findings(case_number)[0]
 

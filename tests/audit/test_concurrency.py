@@ -2,29 +2,17 @@
 
 import multiprocessing
 
-from forensics.canonical import ZERO_DIGEST
-from forensics.storage.engine import open_database
-from forensics.storage.repository import Repository
 from forensics.verify import verify_case
+from tests.audit.helpers import append_notes
 
 PROCESSES = 4
 EVENTS_EACH = 50
 
 
-def _writer(db_url: str, case_number: str, worker: int, start: multiprocessing.Event) -> None:
-    engine = open_database(db_url)
-    repository = Repository(engine)
-    start.wait()
-    for i in range(EVENTS_EACH):
-        repository.append_event(case_number, examiner=f"worker-{worker}", action="note",
-                                subject_digest=ZERO_DIGEST, payload={"worker": worker, "i": i})
-    engine.dispose()
-
-
 def test_concurrent_writers_make_one_linear_chain(db_url, repository, case_number, home):
     context = multiprocessing.get_context("spawn")
     start = context.Event()
-    workers = [context.Process(target=_writer, args=(db_url, case_number, w, start))
+    workers = [context.Process(target=append_notes, args=(db_url, case_number, w, EVENTS_EACH, start))
                for w in range(PROCESSES)]
     for w in workers:
         w.start()
