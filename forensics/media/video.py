@@ -71,7 +71,10 @@ def _open(path: Path) -> av.container.InputContainer:
     return container
 
 
-def _info(stream: av.video.stream.VideoStream, container: av.container.InputContainer) -> VideoInfo:
+def _info(stream: av.video.stream.VideoStream, container: av.container.InputContainer, path: Path) -> VideoInfo:
+    ctx = stream.codec_context
+    if ctx is None:  # e.g. a damaged codec tag: FFmpeg knows no decoder for the stream
+        raise EvidenceError(path, "the video stream's codec is not recognised (no decoder for it)")
     base = stream.time_base or Fraction(1, 1)
     if stream.duration is not None:
         duration: float | None = float(stream.duration * base)
@@ -79,7 +82,6 @@ def _info(stream: av.video.stream.VideoStream, container: av.container.InputCont
         duration = container.duration / av.time_base
     else:
         duration = None
-    ctx = stream.codec_context
     return VideoInfo(
         codec=ctx.name,
         width=int(ctx.width),
@@ -94,7 +96,7 @@ def _info(stream: av.video.stream.VideoStream, container: av.container.InputCont
 def probe_video(path: str | Path) -> VideoInfo:
     """Read the container header only; ``EvidenceError`` when it is not a video."""
     with _open(Path(path)) as container:
-        return _info(container.streams.video[0], container)
+        return _info(container.streams.video[0], container, Path(path))
 
 
 Want = Callable[[int, "float | None", VideoInfo], bool]
@@ -111,7 +113,7 @@ def decode_frames(path: str | Path, want: Want, fmt: FrameFormat) -> Iterator[Vi
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        info = _info(stream, container)
+        info = _info(stream, container, Path(path))
         base = stream.time_base
         index = -1
         for index, frame in enumerate(container.decode(stream)):

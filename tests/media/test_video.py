@@ -72,3 +72,16 @@ def test_undecodable_frames_are_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(EvidenceError, match="decoding failed"):
         list(sample_frames(path))
+
+
+def test_a_stream_with_an_unknown_codec_is_refused_with_the_reason(tmp_path: Path) -> None:
+    path = write_video(tmp_path / "clip.mp4", frames=5)
+    raw = path.read_bytes()
+    assert b"mp4v" in raw
+    damaged = tmp_path / "damaged.mp4"
+    # the sample entry's codec tag and its decoder configuration: no decoder is found
+    damaged.write_bytes(raw.replace(b"mp4v", b"zz9z").replace(b"esds", b"zzzz"))
+    with pytest.raises(EvidenceError, match="codec is not recognised"):
+        probe_video(damaged)
+    with pytest.raises(EvidenceError, match="codec is not recognised"):
+        list(sample_frames(damaged, SamplingPolicy(count=2)))
