@@ -57,6 +57,10 @@ MODEL_SHA256: dict[str, str] = {
 }
 
 
+#: longest side handed to MediaPipe: above it the picture is down-scaled first (its
+#: bundled OpenCV asserts, aborting the process, on a side of SHRT_MAX = 32767 or more)
+MEDIAPIPE_MAX_SIDE = 16384
+MIN_FACE_SIDE = 16  #: pictures (after any down-scaling) with a shorter side are not searched
 TILE_FRACTION = 2 / 3  #: tile side as a share of the picture's shorter side
 MIN_TILE = 256  #: no tiling for pictures whose tile would be smaller than this
 WINDOW_FACE_WIDTHS = 3.0  #: side of a small-face tracking window, in face widths
@@ -227,8 +231,12 @@ class FaceTracker:
         scale = 1.0
         image = rgb
         longest = max(height, width)
-        if self.config.max_side and longest > self.config.max_side:
-            scale = longest / self.config.max_side
+        # MediaPipe's bundled OpenCV aborts the whole process on a side of 32767 px or more
+        limit = min(self.config.max_side or MEDIAPIPE_MAX_SIDE, MEDIAPIPE_MAX_SIDE)
+        if min(height, width) * limit / max(longest, limit) < MIN_FACE_SIDE:
+            return None  # a strip a few pixels high holds no face (and would be resized to nothing)
+        if longest > limit:
+            scale = longest / limit
             size = (round(width / scale), round(height / scale))
             image = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
         if not self._static and self.config.redetect_every:

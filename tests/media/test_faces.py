@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -192,3 +194,26 @@ def test_a_jump_of_the_face_is_measured_again_from_a_fresh_detection(monkeypatch
     assert mesh.resets == redetections
     expected = 300 + step + (1 if redetections else 0)
     assert faces.eye_centres(second)[0][0] == pytest.approx(expected - 20)
+
+
+def test_extreme_picture_shapes_are_searched_without_crashing_the_process():
+    """MediaPipe's OpenCV aborts the process on a side of 32767 px or more; a strip a
+    pixel high would be resized to nothing. In a child process, so that a regression
+    shows as a failed test, not a dead test runner."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from forensics.media.item import StillFaces\n"
+        "from tests.media.blink_clips import astronaut\n"
+        "wide = np.zeros((64, 40000, 3), np.uint8)\n"
+        "wide[:, :512] = astronaut()[:64]\n"
+        "with StillFaces() as faces:\n"
+        "    print(faces.find(wide) is None, faces.find(np.zeros((1, 30000, 3), np.uint8)) is None,\n"
+        "          faces.find(astronaut()) is not None)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "True", "True"]
