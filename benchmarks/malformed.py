@@ -193,7 +193,7 @@ def main() -> None:
         sha_of = {r.item.label: r.item.sha256 for r in results if r.item is not None}
         acquired = Counter(made[Path(r.path).name] for r in results if r.item is not None)
         refused = Counter(made[Path(r.path).name] for r in results if r.item is None)
-        duplicates = len(made) - sum(acquired.values()) - sum(refused.values())
+        duplicates = sum(acquired.values()) - len(by_label)  # identical content: one item, a re-acquisition
         findings, errors, tracebacks, hangs = Counter(), Counter(), [], []
         slowest = (0.0, "")
         signal.signal(signal.SIGALRM, _alarm)

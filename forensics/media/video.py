@@ -62,7 +62,8 @@ class SamplingPolicy:
 
 def _open(path: Path) -> av.container.InputContainer:
     try:
-        container = av.open(str(path), mode="r")
+        # metadata that is not UTF-8 (old cameras, damage) must not make the pictures unreadable
+        container = av.open(str(path), mode="r", metadata_errors="replace")
     except av.error.FFmpegError as exc:
         raise EvidenceError(path, f"not a readable video container: {exc}") from exc
     if not container.streams.video:

@@ -105,12 +105,23 @@ def fetch(target: Path | None = None, wheel: Path | None = None) -> Path:
     return target
 
 
+MAX_ASPECT = 4  #: a longer side beyond this many times the shorter is cropped first
+
+
 def model_input(rgb: np.ndarray) -> np.ndarray:
     """The fixed-size input: shortest side resized to 224 (bicubic, anti-aliased), centre
-    crop 224 x 224; uint8 RGB. Every image, whatever its size, is analysed at this size."""
+    crop 224 x 224; uint8 RGB. Every image, whatever its size, is analysed at this size.
+    A strip (aspect beyond ``MAX_ASPECT``) is first cut to its central part, so that
+    resizing it never makes a huge intermediate picture (a 100000 x 1 strip would need
+    15 GB); the centre crop is the same."""
     from PIL import Image
 
     height, width = rgb.shape[:2]
+    if max(height, width) > MAX_ASPECT * min(height, width):
+        keep = MAX_ASPECT * min(height, width)
+        top, left = max(0, (height - keep) // 2), max(0, (width - keep) // 2)
+        rgb = rgb[top:top + keep, left:left + keep]
+        height, width = rgb.shape[:2]
     scale = INPUT_SIZE / min(height, width)
     size = (max(INPUT_SIZE, round(width * scale)), max(INPUT_SIZE, round(height * scale)))
     resized = Image.fromarray(rgb).resize(size, Image.Resampling.BICUBIC)

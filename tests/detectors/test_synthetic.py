@@ -166,3 +166,13 @@ def test_a_damaged_image_is_an_error_finding(tmp_path):
     [finding] = _detector(_head_file(tmp_path, "clip-embed", 0.0)).run(_evidence(path, "image/jpeg"))
     assert finding.verdict == Verdict.ERROR and finding.score is None
     assert finding.reason == "not an image format Pillow can identify"
+
+
+def test_a_strip_is_cut_before_resizing_and_other_pictures_are_not():
+    strip = np.zeros((1, 100_000, 3), np.uint8)
+    assert clip.model_input(strip).shape == (224, 224, 3)  # without the cut: a 22.4M x 224 picture
+    photo = astronaut()[:300]  # aspect 512:300, below the limit: resized whole, as trained
+    from PIL import Image as PILImage
+
+    expected = np.asarray(PILImage.fromarray(photo).resize((382, 224), PILImage.Resampling.BICUBIC))[:, 79:303]
+    assert np.array_equal(clip.model_input(photo), expected)

@@ -85,3 +85,18 @@ def test_a_stream_with_an_unknown_codec_is_refused_with_the_reason(tmp_path: Pat
         probe_video(damaged)
     with pytest.raises(EvidenceError, match="codec is not recognised"):
         list(sample_frames(damaged, SamplingPolicy(count=2)))
+
+
+def test_metadata_that_is_not_utf8_does_not_make_a_video_unreadable(tmp_path: Path) -> None:
+    import subprocess
+
+    clip = write_video(tmp_path / "clip.mp4", frames=5)
+    titled = tmp_path / "titled.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(clip), "-c", "copy", "-metadata", "title=HelloWorld",
+                    str(titled)], check=True)
+    raw = titled.read_bytes()
+    at = raw.index(b"HelloWorld")
+    damaged = tmp_path / "latin1.mp4"
+    damaged.write_bytes(raw[:at + 2] + b"\xb1" + raw[at + 3:])  # not UTF-8
+    assert probe_video(damaged).width == 128
+    assert len(list(sample_frames(damaged, SamplingPolicy(count=2)))) == 2
