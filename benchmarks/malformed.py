@@ -116,9 +116,10 @@ def _absurd_dimensions(raw: bytes, kind: str, rng: random.Random) -> bytes:
     return _corrupt_structure(raw, kind, rng)
 
 
-def _bomb(_raw: bytes, _kind: str, _rng: random.Random) -> bytes:
-    ihdr = struct.pack(">IIBBBBB", 60_000, 60_000, 8, 0, 0, 0, 0)
-    idat = zlib.compress(b"\0" * (60_001 * 64), 9)  # a few hundred bytes announcing 3.6 G pixels
+def _bomb(_raw: bytes, _kind: str, rng: random.Random) -> bytes:
+    width, height = rng.randint(20_000, 90_000), rng.randint(20_000, 90_000)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\0" * ((width + 1) * 64), 9)  # a few hundred bytes announcing giga-pixels
     chunks = [(b"IHDR", ihdr), (b"IDAT", idat), (b"IEND", b"")]
     return b"\x89PNG\r\n\x1a\n" + b"".join(struct.pack(">I", len(d)) + k + d + struct.pack(">I", zlib.crc32(k + d))
                                            for k, d in chunks)
@@ -126,7 +127,7 @@ def _bomb(_raw: bytes, _kind: str, _rng: random.Random) -> bytes:
 
 def _huge_exif(raw: bytes, _kind: str, rng: random.Random) -> bytes:
     exif = Image.Exif()
-    exif[0x010E] = "A" * 60_000  # ImageDescription filling a whole APP1 segment
+    exif[0x010E] = rng.choice("ABCDEFGH") * rng.randint(30_000, 64_000)  # ImageDescription filling APP1
     buffer = io.BytesIO()
     Image.open(io.BytesIO(raw)).convert("RGB").save(buffer, "JPEG", exif=exif.tobytes())
     return buffer.getvalue()
@@ -136,7 +137,8 @@ MUTATIONS: dict[str, Callable[[bytes, str, random.Random], bytes]] = {
     "truncated": lambda raw, _k, rng: raw[: rng.randrange(0, len(raw))],
     "bit flips": lambda raw, _k, rng: _flip(raw, rng),
     "structure": _corrupt_structure,
-    "wrong extension": lambda raw, _k, _r: raw,
+    # trailing bytes, which readers ignore, make each copy a distinct item
+    "wrong extension": lambda raw, _k, rng: raw + rng.randbytes(rng.randint(1, 64)),
     "absurd dimensions": _absurd_dimensions,
     "decompression bomb": _bomb,
     "huge EXIF": _huge_exif,
@@ -153,8 +155,8 @@ def mutate(sample: dict[str, bytes], folder: Path, count: int, rng: random.Rando
         if mutation == "zero frames":
             path = folder / f"{n:04d}-zero.mp4"
             with av.open(str(path), "w") as container:
-                stream = container.add_stream("mpeg4", rate=10)
-                stream.width, stream.height = 64, 64
+                stream = container.add_stream("mpeg4", rate=rng.randint(1, 60))
+                stream.width, stream.height = 16 * rng.randint(1, 40), 16 * rng.randint(1, 40)
                 container.start_encoding()
             made[path.name] = mutation
             continue
