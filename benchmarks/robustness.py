@@ -37,7 +37,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PIL import Image
 from skimage import data
 from sqlalchemy import text
@@ -73,7 +72,7 @@ def database(backend: str, folder: Path) -> Iterator[str]:
     import psycopg
 
     name = f"robustness_{int(time.time() * 1000) % 10**9}"
-    with psycopg.connect(PG_ADMIN.replace("postgresql://", "postgresql://", 1), autocommit=True) as admin:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
@@ -258,7 +257,6 @@ def main() -> None:
     parser.add_argument("--flips", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=20261202)
     args = parser.parse_args()
-    np.random.seed(args.seed)
     for backend in args.backends:
         for part in args.parts:
             rng = random.Random(f"{args.seed}-{backend}-{part}")

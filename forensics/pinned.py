@@ -5,6 +5,7 @@ an ``IntegrityError`` naming it (that is never the evidence's fault, so it is ra
 from __future__ import annotations
 
 import hashlib
+from importlib.resources import files
 from pathlib import Path
 
 from forensics.errors import IntegrityError
@@ -24,6 +25,11 @@ def read_pinned(path: Path, expected: str, what: str) -> bytes:
             subject=str(path),
         )
     return data
+
+
+def shipped_file(name: str) -> Path:
+    """A file shipped in the package's ``forensics/data`` folder (weights, parameters, cards)."""
+    return Path(str(files("forensics") / "data" / name))
 
 
 def file_sha256(path: Path) -> str:

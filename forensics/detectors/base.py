@@ -22,6 +22,7 @@ they implement; the registry refuses any other.
 from __future__ import annotations
 
 import dataclasses
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar, cast
@@ -259,6 +260,11 @@ class Combiner(Method[ConfigT]):
     @abstractmethod
     def combine(self, evidence_sha256: str, findings: Sequence[Finding]) -> Finding | None:
         """The combined finding for one item, or None when none of its inputs is there."""
+
+
+def logit_score(logit: float) -> float:
+    """The score in [0, 1] of a network's or a probe's logit (the logistic function)."""
+    return 1.0 / (1.0 + math.exp(-logit))
 
 
 def validation_summary(record: ValidationRecord | None) -> dict[str, Any] | None:

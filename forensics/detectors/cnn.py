@@ -30,17 +30,15 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from forensics.canonical import canonical_bytes
-from forensics.detectors.base import Detector, DetectorConfig
+from forensics.detectors.base import Detector, DetectorConfig, logit_score
 from forensics.detectors.face_network import heatmap_artifacts, heatmap_figure, logit_timeline
 from forensics.detectors.registry import register
 from forensics.errors import EvidenceError, IntegrityError
@@ -49,7 +47,7 @@ from forensics.media.images import DEFAULT_MAX_PIXELS
 from forensics.media.item import ItemMedia, VideoNeeds
 from forensics.model import Artifact, EvidenceInput, Finding
 from forensics.model.figures import Figure
-from forensics.pinned import file_sha256, read_pinned
+from forensics.pinned import file_sha256, read_pinned, shipped_file
 
 if TYPE_CHECKING:  # torch loads only when the network runs
     from forensics.nets.meso import Meso4
@@ -77,15 +75,11 @@ class CnnConfig(DetectorConfig):
 
 
 def default_weights_path() -> Path:
-    return Path(str(files("forensics") / "data" / WEIGHTS_FILE))
+    return shipped_file(WEIGHTS_FILE)
 
 
 def default_card_path() -> Path:
-    return Path(str(files("forensics") / "data" / CARD_FILE))
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+    return shipped_file(CARD_FILE)
 
 
 @register
@@ -217,7 +211,7 @@ class CnnDetector(Detector[CnnConfig]):
             return self._no_face(evidence, "the picture", **size)
         logit = float(_logits(model, [crop])[0])
         artifacts, refs = self._heatmaps(model, [crop], np.array([logit]))
-        score = _sigmoid(logit)
+        score = logit_score(logit)
         details = {**size, **self._common(), "face_found": True, "logit": logit, "gradcam": refs}
         reason = f"Meso-4 on the aligned face gives a score of {score:.2f} (logit {logit:+.2f})"
         return self.scored(evidence, score=score, reason=reason, details=details, artifacts=tuple(artifacts))
@@ -232,12 +226,12 @@ class CnnDetector(Detector[CnnConfig]):
             return self._no_face(evidence, f"any of the {len(crops)} sampled frames", **size)
         logits = _logits(model, found)
         clip_logit = float(np.mean(logits))
-        score = _sigmoid(clip_logit)
+        score = logit_score(clip_logit)
         by_index = dict(zip((c.frame_index for c in found), logits.tolist(), strict=True))
         frames = [
             {"index": c.frame_index, "time_s": c.time_s, "face": c.pixels is not None,
              "logit": by_index.get(c.frame_index), "score": None if c.frame_index not in by_index
-             else _sigmoid(by_index[c.frame_index])}
+             else logit_score(by_index[c.frame_index])}
             for c in crops
         ]  # fmt: skip
         timeline = Artifact(TIMELINE_ARTIFACT, "application/json", canonical_bytes(

@@ -31,17 +31,15 @@ made for them (the generated-image detector is).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from forensics.canonical import canonical_bytes
-from forensics.detectors.base import Detector, DetectorConfig
+from forensics.detectors.base import Detector, DetectorConfig, logit_score
 from forensics.detectors.face_network import heatmap_artifacts, heatmap_figure, logit_timeline
 from forensics.detectors.registry import register
 from forensics.errors import EvidenceError, IntegrityError
@@ -51,7 +49,7 @@ from forensics.media.images import DEFAULT_MAX_PIXELS
 from forensics.media.item import ItemMedia, VideoNeeds
 from forensics.model import Artifact, EvidenceInput, Finding
 from forensics.model.figures import Figure
-from forensics.pinned import file_sha256, read_pinned
+from forensics.pinned import file_sha256, read_pinned, shipped_file
 
 if TYPE_CHECKING:  # torch loads only when the network runs
     from forensics.nets.efficientnet import FaceForgeryNet
@@ -79,12 +77,6 @@ class FaceForgeryConfig(DetectorConfig):
     card_sha256: str = PINNED_CARD_SHA256  #: SHA-256 the model card must have
 
 
-def _data_file(name: str) -> Path:
-    return Path(str(files("forensics") / "data" / name))
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
 
 
 CLIP_RULE = "median of the frame logits"
@@ -126,8 +118,8 @@ class FaceForgeryDetector(Detector[FaceForgeryConfig]):
     def __init__(self, config: FaceForgeryConfig | None = None, *, weights_path: Path | None = None,
                  card_path: Path | None = None) -> None:
         super().__init__(config)
-        self.weights_path = weights_path or _data_file(WEIGHTS_FILE)
-        self.card_path = card_path or _data_file(CARD_FILE)
+        self.weights_path = weights_path or shipped_file(WEIGHTS_FILE)
+        self.card_path = card_path or shipped_file(CARD_FILE)
         self._net: FaceForgeryNet | None = None
         self._card_digest: str | None = None
         self._weights_digest: str | None = None
@@ -231,7 +223,7 @@ class FaceForgeryDetector(Detector[FaceForgeryConfig]):
         heatmaps, refs = self._heatmaps(net, found, logits)
         if evidence.kind == "image":
             logit = float(logits[0])
-            score = _sigmoid(logit)
+            score = logit_score(logit)
             return self.scored(evidence, score=score, details={**common, "logit": logit, "gradcam": refs},
                                artifacts=tuple(heatmaps),
                                reason=f"The face-forgery network gives the aligned face a score of "
@@ -244,7 +236,7 @@ class FaceForgeryDetector(Detector[FaceForgeryConfig]):
         timeline = Artifact(FRAMES_ARTIFACT, "application/json", canonical_bytes(
             {"description": "per sampled frame: face-forgery logit (null: no face)", "clip_rule": rule,
              "clip_logit": clip, "frames": frames}))
-        score = _sigmoid(clip)
+        score = logit_score(clip)
         details = {**common, "clip_rule": rule, "clip_logit": clip, "frame_logit_min": float(logits.min()),
                    "frame_logit_max": float(logits.max()), "frames_sha256": timeline.sha256, "gradcam": refs}
         reason = (f"The face-forgery network on the aligned faces of {len(found)} of {len(faces)} sampled "

@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,7 @@ from forensics.media.images import DEFAULT_MAX_PIXELS
 from forensics.media.item import ItemMedia, VideoNeeds
 from forensics.model import Artifact, EvidenceInput, Finding, Verdict
 from forensics.model.figures import Figure, LinePlot, Series
-from forensics.pinned import file_sha256, read_pinned
+from forensics.pinned import file_sha256, read_pinned, shipped_file
 
 PARAMS_FILE = "frequency_default.json"
 SPECTRUM_ARTIFACT = "radial_spectrum"
@@ -86,7 +85,7 @@ class _Model:
 
 
 def default_params_path() -> Path:
-    return Path(str(files("forensics") / "data" / PARAMS_FILE))
+    return shipped_file(PARAMS_FILE)
 
 
 @register

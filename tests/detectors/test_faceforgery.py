@@ -31,19 +31,9 @@ from forensics.model import EvidenceInput, Verdict
 from forensics.nets.efficientnet import BACKBONE_SHA256, FaceForgeryNet, backbone_path, pretrained
 from forensics.training.cnn import weights_bytes
 from forensics.training.sbi import self_blend
+from tests.files import evidence_input, flipped_copy
 from tests.media.blink_clips import astronaut, blink_clip
 from tests.media.conftest import smooth_rgb
-
-
-def _evidence(path: Path, media_type: str) -> EvidenceInput:
-    return EvidenceInput(path, hashlib.sha256(path.read_bytes()).hexdigest(), media_type, path.name)
-
-
-def _flip(path: Path, into: Path) -> Path:
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    into.write_bytes(bytes(data))
-    return into
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +61,7 @@ def _detector(weights: Path, card: Path, **config: int) -> FaceForgeryDetector:
 def face_jpg(tmp_path_factory: pytest.TempPathFactory) -> EvidenceInput:
     path = tmp_path_factory.mktemp("ff") / "face.jpg"
     Image.fromarray(astronaut()).save(path, "JPEG", quality=92)
-    return _evidence(path, "image/jpeg")
+    return evidence_input(path, "image/jpeg")
 
 
 # -- integrity ---------------------------------------------------------------------------
@@ -80,7 +70,7 @@ def face_jpg(tmp_path_factory: pytest.TempPathFactory) -> EvidenceInput:
 def test_a_flipped_byte_in_the_weights_is_refused_naming_the_file(tmp_path, model_files, face_jpg):
     weights, card = model_files
     detector = _detector(weights, card)
-    changed = _flip(weights, tmp_path / "w.pt")
+    changed = flipped_copy(weights, tmp_path / "w.pt")
     tampered = FaceForgeryDetector(detector.config, weights_path=changed, card_path=card)
     with pytest.raises(IntegrityError) as info:
         tampered.run(face_jpg)
@@ -100,7 +90,7 @@ def test_a_changed_model_card_is_refused(tmp_path, model_files, face_jpg):
 def test_a_flipped_byte_in_the_imagenet_backbone_is_refused(tmp_path):
     source = backbone_path()
     assert hashlib.sha256(source.read_bytes()).hexdigest() == BACKBONE_SHA256
-    changed = _flip(source, tmp_path / source.name)
+    changed = flipped_copy(source, tmp_path / source.name)
     with pytest.raises(IntegrityError) as info:
         pretrained(changed)
     assert info.value.subject == str(changed) and "ImageNet backbone weights" in str(info.value)
@@ -130,7 +120,7 @@ def test_a_face_gets_a_score_and_a_heatmap_and_no_face_gets_none(tmp_path, model
     assert Image.open(io.BytesIO(finding.artifacts[0].data)).size == (2 * CROP_SIZE, CROP_SIZE)
     empty = tmp_path / "flat.png"
     Image.fromarray(smooth_rgb(300, 400)).save(empty)
-    (none,) = detector.run(_evidence(empty, "image/png"))
+    (none,) = detector.run(evidence_input(empty, "image/png"))
     assert none.verdict == Verdict.INCONCLUSIVE and none.score is None and "No face" in none.reason
 
 
@@ -138,7 +128,7 @@ def test_a_video_is_scored_by_the_clip_rule_with_frame_logits(tmp_path, model_fi
     clip = blink_clip(tmp_path / "clip.mp4", 20, [5])
     detector = _detector(*model_files, video_frames=6)
     with detector:
-        (finding,) = detector.run(_evidence(clip, "video/mp4"))
+        (finding,) = detector.run(evidence_input(clip, "video/mp4"))
     timeline = next(a for a in finding.artifacts if a.name == FRAMES_ARTIFACT)
     body = json.loads(timeline.data)
     logits = np.array([f["logit"] for f in body["frames"]])
@@ -163,7 +153,7 @@ def test_no_heatmap_is_drawn_for_a_face_that_leans_to_authentic(tmp_path, model_
 def test_a_damaged_file_is_an_error_finding(tmp_path, model_files):
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
-    (finding,) = _detector(*model_files).run(_evidence(broken, "image/jpeg"))
+    (finding,) = _detector(*model_files).run(evidence_input(broken, "image/jpeg"))
     assert finding.verdict == Verdict.ERROR and finding.score is None
     assert "damaged image data" in finding.reason or "not an image" in finding.reason
 

@@ -22,7 +22,8 @@ from forensics.detectors.frequency import (
 )
 from forensics.detectors.registry import get_detector
 from forensics.errors import IntegrityError
-from forensics.model import EvidenceInput, Verdict
+from forensics.model import Verdict
+from tests.files import evidence_input
 from tests.media.conftest import make_bad_files, smooth_rgb, write_jpeg, write_video
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
@@ -31,11 +32,6 @@ CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 @pytest.fixture
 def bad_files(tmp_path: Path) -> dict[str, Path]:
     return make_bad_files(tmp_path)
-
-
-def _evidence(path: Path, media_type: str) -> EvidenceInput:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return EvidenceInput(path=path, sha256=digest, media_type=media_type, original_name=path.name)
 
 
 def _fit_slope(spectrum: ff.Spectrum, lo: float, hi: float) -> float:
@@ -163,7 +159,7 @@ def test_upsampled_image_finding_names_the_period2_structure(tmp_path: Path) -> 
     pixels = np.clip(_interpolate_2x(rng.normal(128, 30, (400, 400))), 0, 255)
     path = tmp_path / "upsampled.png"
     Image.fromarray(pixels.astype(np.uint8)).save(path)
-    (finding,) = FrequencyDetector().run(_evidence(path, "image/png"))
+    (finding,) = FrequencyDetector().run(evidence_input(path, "image/png"))
     assert finding.details["period2"]["p_value_no_period2"] < 1e-3
     assert "a period-2 structure is present" in finding.reason
     assert "demosaicing" in finding.reason
@@ -211,7 +207,7 @@ def test_registered_and_described() -> None:
 def test_image_finding(tmp_path: Path) -> None:
     path = write_jpeg(tmp_path / "photo.jpg", smooth_rgb(600, 800))
     detector = FrequencyDetector()
-    (finding,) = detector.run(_evidence(path, "image/jpeg"))
+    (finding,) = detector.run(evidence_input(path, "image/jpeg"))
     # the shipped validation record applies to this build: a calibrated LR and its words
     assert finding.verdict in {Verdict.SUPPORTS_MANIPULATION, Verdict.SUPPORTS_AUTHENTICITY,
                                Verdict.INCONCLUSIVE}
@@ -230,14 +226,14 @@ def test_image_finding(tmp_path: Path) -> None:
     assert artifact.name == "radial_spectrum" and artifact.media_type == "application/json"
     assert len(plot["frequency_cycles_per_pixel"]) == len(plot["power_db"]) == 32
     # the same file gives the same finding digest (no time inside)
-    (again,) = FrequencyDetector().run(_evidence(path, "image/jpeg"))
+    (again,) = FrequencyDetector().run(evidence_input(path, "image/jpeg"))
     assert again.digest == finding.digest
 
 
 def test_video_finding(tmp_path: Path) -> None:
     path = write_video(tmp_path / "clip.mp4", frames=24)
     detector = FrequencyDetector(FrequencyConfig(video_frames=4))
-    (finding,) = detector.run(_evidence(path, "video/mp4"))
+    (finding,) = detector.run(evidence_input(path, "video/mp4"))
     # another configuration than the validated one: no LR
     assert finding.verdict is Verdict.NOT_VALIDATED and finding.log10_lr is None
     assert finding.details["frames_sampled"] == 4
@@ -256,7 +252,7 @@ def test_video_spectra_come_from_the_face_region(tmp_path: Path) -> None:
     from tests.media.blink_clips import astronaut, still_clip
 
     path = still_clip(tmp_path / "face.mp4", astronaut(), 12)
-    (finding,) = FrequencyDetector(FrequencyConfig(video_frames=3)).run(_evidence(path, "video/mp4"))
+    (finding,) = FrequencyDetector(FrequencyConfig(video_frames=3)).run(evidence_input(path, "video/mp4"))
     assert finding.details["frames_with_face"] == 3
     assert "the face region" in finding.reason
 
@@ -264,7 +260,7 @@ def test_video_spectra_come_from_the_face_region(tmp_path: Path) -> None:
 def test_tiny_image_is_inconclusive(tmp_path: Path) -> None:
     path = tmp_path / "tiny.png"
     Image.fromarray(smooth_rgb(40, 40)).save(path)
-    (finding,) = FrequencyDetector().run(_evidence(path, "image/png"))
+    (finding,) = FrequencyDetector().run(evidence_input(path, "image/png"))
     assert finding.verdict is Verdict.INCONCLUSIVE and "smaller than" in finding.reason
 
 
@@ -281,7 +277,7 @@ def test_tiny_image_is_inconclusive(tmp_path: Path) -> None:
 def test_bad_input_becomes_an_error_finding(
     bad_files: dict[str, Path], kind: str, media_type: str, words: str
 ) -> None:
-    (finding,) = FrequencyDetector().run(_evidence(bad_files[kind], media_type))
+    (finding,) = FrequencyDetector().run(evidence_input(bad_files[kind], media_type))
     assert finding.verdict is Verdict.ERROR
     assert words in finding.reason and finding.score is None
 
@@ -318,6 +314,6 @@ def test_every_corpus_image_gets_a_score() -> None:
     for row in rows:
         path = CORPUS / row["local_path"]
         (finding,) = detector.run(
-            _evidence(path, "image/png" if path.suffix == ".png" else "image/jpeg")
+            evidence_input(path, "image/png" if path.suffix == ".png" else "image/jpeg")
         )
         assert finding.verdict is not Verdict.ERROR and finding.log10_lr is not None, (path, finding.reason)

@@ -4,7 +4,6 @@ the EXIF names), the stored pixel grid used whatever the orientation, bad input.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 
@@ -15,19 +14,16 @@ from PIL import Image
 from forensics.detectors.jpeg_structure import quantization_report
 from forensics.detectors.stealth_params import read_stealth, write_stealth
 from forensics.detectors.structure import StructureDetector
-from forensics.model import EvidenceInput, Verdict
+from forensics.model import Verdict
+from tests.files import evidence_input
 from tests.media.blink_clips import astronaut
 
 A1111 = ("portrait of a woman, film grain\nNegative prompt: blurry\nSteps: 28, Sampler: DPM++ 2M Karras, "
          "CFG scale: 6.5, Seed: 1234567, Size: 512x512, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly")
 
 
-def _evidence(path: Path, media_type: str) -> EvidenceInput:
-    return EvidenceInput(path, hashlib.sha256(path.read_bytes()).hexdigest(), media_type, path.name)
-
-
 def _run(path: Path, media_type: str) -> list:
-    return StructureDetector().run(_evidence(path, media_type))
+    return StructureDetector().run(evidence_input(path, media_type))
 
 
 def _png(path: Path, pixels: np.ndarray) -> Path:

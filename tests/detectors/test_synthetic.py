@@ -24,21 +24,11 @@ from forensics.detectors.synthetic import (
 from forensics.errors import ConfigurationError, IntegrityError
 from forensics.model import EvidenceInput, Verdict
 from forensics.nets import clip
+from tests.files import evidence_input, flipped_copy
 from tests.media.blink_clips import astronaut, blink_clip
 
 pytestmark = pytest.mark.skipif(not clip.model_path().is_file(),
                                 reason=f"CLIP model not at {clip.model_path()}: {clip.FIX}")
-
-
-def _evidence(path: Path, media_type: str) -> EvidenceInput:
-    return EvidenceInput(path, hashlib.sha256(path.read_bytes()).hexdigest(), media_type, path.name)
-
-
-def _flip(path: Path, into: Path) -> Path:
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    into.write_bytes(bytes(data))
-    return into
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +57,14 @@ def _detector(params: Path, **config: int) -> SyntheticDetector:
 def photo(tmp_path_factory: pytest.TempPathFactory) -> EvidenceInput:
     path = tmp_path_factory.mktemp("synthetic") / "photo.jpg"
     Image.fromarray(astronaut()).save(path, "JPEG", quality=92)
-    return _evidence(path, "image/jpeg")
+    return evidence_input(path, "image/jpeg")
 
 
 # -- integrity and setup -----------------------------------------------------------------
 
 
 def test_a_flipped_byte_in_the_clip_model_is_refused_naming_the_file(tmp_path):
-    changed = _flip(clip.model_path(), tmp_path / "clip.onnx")
+    changed = flipped_copy(clip.model_path(), tmp_path / "clip.onnx")
     with pytest.raises(IntegrityError, match=str(changed)) as caught:
         clip.ClipFeatures(changed)
     assert "does not match the pinned" in str(caught.value) and "forensics models fetch" in str(caught.value)
@@ -89,7 +79,7 @@ def test_a_missing_clip_model_names_the_fix(tmp_path, monkeypatch):
 def test_a_flipped_byte_in_the_head_is_refused_naming_the_file(tmp_path, photo):
     good = _head_file(tmp_path, "clip-embed", 0.0)
     detector = _detector(good)
-    detector.params_path = _flip(good, tmp_path / "changed.json")
+    detector.params_path = flipped_copy(good, tmp_path / "changed.json")
     with pytest.raises(IntegrityError, match=r"changed\.json"):
         detector.run(photo)
 
@@ -153,7 +143,7 @@ def test_an_image_is_scored_by_the_head_over_its_features(tmp_path, photo, featu
 def test_a_video_is_scored_by_the_median_of_its_frames(tmp_path):
     clip_path = blink_clip(tmp_path / "clip.mp4", 20, ())
     detector = _detector(_head_file(tmp_path, "clip-last", bias=-1.5), video_frames=4)
-    [finding] = detector.run(_evidence(clip_path, "video/mp4"))
+    [finding] = detector.run(evidence_input(clip_path, "video/mp4"))
     assert finding.details["frames_sampled"] == 4 and finding.details["clip_logit"] == pytest.approx(-1.5)
     [timeline] = [a for a in finding.artifacts if a.name == FRAMES_ARTIFACT]
     assert timeline.data is not None and len(json.loads(timeline.data)["frames"]) == 4
@@ -163,7 +153,7 @@ def test_a_video_is_scored_by_the_median_of_its_frames(tmp_path):
 def test_a_damaged_image_is_an_error_finding(tmp_path):
     path = tmp_path / "broken.jpg"
     path.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 50)
-    [finding] = _detector(_head_file(tmp_path, "clip-embed", 0.0)).run(_evidence(path, "image/jpeg"))
+    [finding] = _detector(_head_file(tmp_path, "clip-embed", 0.0)).run(evidence_input(path, "image/jpeg"))
     assert finding.verdict == Verdict.ERROR and finding.score is None
     assert finding.reason == "not an image format Pillow can identify"
 

@@ -3,7 +3,6 @@ does not depend on which other detectors run beside it."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -17,26 +16,23 @@ from forensics.media import video as video_module
 from forensics.media.item import ItemMedia, VideoNeeds
 from forensics.model import EvidenceInput
 from forensics.pipeline import analyse_items
+from tests.files import evidence_input
 from tests.media.blink_clips import astronaut, blink_clip
 
 VIDEO_DETECTORS = ("frequency", "cnn", "blink")
 
 
-def _evidence(path: Path, media_type: str) -> EvidenceInput:
-    return EvidenceInput(path, hashlib.sha256(path.read_bytes()).hexdigest(), media_type, path.name)
-
-
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> EvidenceInput:
     path = blink_clip(tmp_path_factory.mktemp("item") / "clip.mp4", 30, [10])
-    return _evidence(path, "video/mp4")
+    return evidence_input(path, "video/mp4")
 
 
 @pytest.fixture(scope="module")
 def photo(tmp_path_factory: pytest.TempPathFactory) -> EvidenceInput:
     path = tmp_path_factory.mktemp("item") / "face.jpg"
     Image.fromarray(astronaut()).save(path, "JPEG", quality=90)
-    return _evidence(path, "image/jpeg")
+    return evidence_input(path, "image/jpeg")
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[object]:
@@ -110,7 +106,7 @@ def test_the_pass_gives_each_need_its_frames_and_faces(clip):
 def test_a_broken_video_is_one_error_for_every_detector(tmp_path):
     path = tmp_path / "broken.mp4"
     path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
-    evidence = _evidence(path, "video/mp4")
+    evidence = evidence_input(path, "video/mp4")
     media = ItemMedia(evidence, [VideoNeeds(samples=8)])
     with pytest.raises(EvidenceError) as first:
         media.video()
