@@ -1,9 +1,11 @@
 """The machine-readable case data inside every report PDF.
 
-The data (findings with digests, evidence hashes, chain head, report id) is canonical
+The data (findings with digests, evidence hashes, every custody event up to the chain
+head, report id) is canonical
 JSON (``forensics.canonical``) attached as the embedded file ``EMBEDDED_NAME``, so a
-verifier needs nothing but the PDF: it re-hashes each finding from the data itself and
-compares the data with a case database. Its SHA-256 is printed in the report and
+verifier needs nothing but the PDF: it re-hashes each finding from the data itself,
+recomputes the custody chain (``forensics.reports.standalone``), and may compare the data
+with a case database. Its SHA-256 is printed in the report and
 recorded in the "report_signed" custody event.
 """
 
@@ -24,7 +26,7 @@ from forensics.errors import IntegrityError
 from forensics.reports.model import TOOL_NAME, ReportContent
 
 EMBEDDED_NAME = "forensic-case-data.json"
-SCHEMA = "forensics-report-data/1"
+SCHEMA = "forensics-report-data/2"  #: 2: the custody events are embedded
 FINDING_EXTRA_KEYS = ("digest", "evidence")  # in the embedded finding, not in its digest
 
 
@@ -58,6 +60,8 @@ def case_data(content: ReportContent) -> dict[str, Any]:
             for m in content.methods
         ],
         "chain_head": {"seq": content.chain_head[0], "hash": content.chain_head[1]},
+        # every event up to the head, so the chain is recomputed from the PDF alone
+        "custody": [event.as_json() for event in content.events],
         "verification_at_report_time": {
             "ok": not content.verification_problems,
             "problems": [p.as_json() for p in content.verification_problems],
@@ -92,7 +96,7 @@ def attach(writer: BasePdfFileWriter, data: dict[str, Any], *, when: datetime | 
             file_name=EMBEDDED_NAME,
             embedded_data=stream,
             description="Machine-readable case data of this report (canonical JSON): "
-            "findings with digests, evidence hashes, custody chain head.",
+            "findings with digests, evidence hashes, the custody events up to the chain head.",
         ),
     )
 
@@ -133,6 +137,7 @@ def read_embedded(reader: PdfFileReader, source: str) -> tuple[bytes, dict[str, 
 _REQUIRED: dict[str, dict[str, type]] = {
     "evidence": {"id": str, "sha256": str, "md5": str, "size": int},
     "findings": {"digest": str, "evidence": str, "detector": str},
+    "custody": {"seq": int, "hash": str, "action": str},
 }
 
 

@@ -21,6 +21,7 @@ from forensics.reports.sections import build_story
 from forensics.reports.styles import MARGIN, PAGE_SIZE
 
 DRAFT_MARK = "UNSIGNED DRAFT"
+DIGEST_KEYWORD = "case_data_sha256="  #: in the document's keywords, before the data's SHA-256
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def render_pdf(content: ReportContent, data_digest: str) -> tuple[bytes, int]:
         author=content.examiner,
         subject=f"Case {case.number}: {case.title}",
         creator=f"{TOOL_NAME} {content.tool_version}",
-        keywords=f"report_id={content.report_id} case_data_sha256={data_digest}",
+        keywords=f"report_id={content.report_id} {DIGEST_KEYWORD}{data_digest}",
     )
     header = f"Forensic examination report {content.report_id} - case {case.number}"
     pages: list[int] = []

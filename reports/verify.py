@@ -5,7 +5,11 @@ Checks, in this order (the first that fails is named; later ones still run):
 1. signature: present, digest intact, cryptographically valid, covering the entire
    file (pyHanko); the certificate's subject and fingerprint are stated, and whether it
    is self-signed (trust is a separate fact: a registered fingerprint);
-2. embedded data: present, readable, and each finding in it re-hashes to its digest;
+2. embedded data: present, readable, its SHA-256 the one the report's metadata states,
+   each finding in it re-hashing to its digest; the custody events in it recomputed as a
+   chain ending at the report's chain head, with every evidence item and finding of the
+   report anchored in it and equal to what its event recorded (``forensics.reports.standalone``):
+   all from the PDF alone;
 3. with a case database: the certificate is registered for the report's examiner; the
    evidence hashes and findings equal the database's (each stored finding still
    re-hashes to the digest in the report); the custody chain holds and the report's
@@ -35,8 +39,10 @@ from forensics.audit.chain import verify_events
 from forensics.canonical import sha256_hex
 from forensics.errors import IntegrityError
 from forensics.keys import CertificateInfo
-from forensics.reports.embedded import finding_body_digest, read_embedded
+from forensics.reports.embedded import EMBEDDED_NAME, finding_body_digest, read_embedded
 from forensics.reports.generate import REPORT_SIGNED
+from forensics.reports.render import DIGEST_KEYWORD
+from forensics.reports.standalone import check_embedded_custody
 from forensics.storage.repository import Repository
 from forensics.verify import Problem, ProblemsFound
 
@@ -76,6 +82,7 @@ class ReportVerification(ProblemsFound):
     chain_head: tuple[int, str] | None
     evidence_checked: int
     findings_checked: int
+    events_checked: int  #: custody events recomputed from the embedded data
     database_checked: bool  #: compared with a case database
     problems: tuple[Problem, ...] = field(default=())
 
@@ -87,6 +94,7 @@ class ReportVerification(ProblemsFound):
             else {"seq": self.chain_head[0], "hash": self.chain_head[1]},
             "signatures": [s.as_json() for s in self.signatures],
             "evidence_checked": self.evidence_checked, "findings_checked": self.findings_checked,
+            "events_checked": self.events_checked,
             "database_checked": self.database_checked,
             "first_failure": self.first_failure.as_json() if self.first_failure else None,
             "problems": [p.as_json() for p in self.problems],
@@ -122,12 +130,13 @@ def verify_report(path: Path, repository: Repository | None = None,
         signatures = _check_signatures(reader, source, problems)
     except (PdfError, SignatureValidationError, ValueError) as exc:
         problems.append(Problem("file", source, f"cannot be read as a signed PDF ({exc})"))
-        return ReportVerification(source, file_sha, (), None, None, None, 0, 0, False, tuple(problems))
+        return ReportVerification(source, file_sha, (), None, None, None, 0, 0, 0, False,
+                                  tuple(problems))
     try:
-        _, data = read_embedded(reader, source)
+        embedded, data = read_embedded(reader, source)
     except IntegrityError as exc:
         problems.append(Problem("embedded", source, str(exc)))
-        return ReportVerification(source, file_sha, signatures, None, None, None, 0, 0, False,
+        return ReportVerification(source, file_sha, signatures, None, None, None, 0, 0, 0, False,
                                   tuple(problems))
     head = (int(data["chain_head"]["seq"]), str(data["chain_head"]["hash"]))
     for finding in data["findings"]:
@@ -136,6 +145,9 @@ def verify_report(path: Path, repository: Repository | None = None,
                                     f"finding of {finding.get('detector')} on {finding.get('evidence')} "
                                     "in the embedded data does not re-hash to its digest "
                                     "(the embedded data was altered)"))
+    problems.extend(_check_data_digest(reader, sha256_hex(embedded), source))
+    events, custody = check_embedded_custody(data)
+    problems.extend(custody)
     checked = False
     if repository is not None:
         case_number = case_number or data["case"]["number"]
@@ -145,8 +157,25 @@ def verify_report(path: Path, repository: Repository | None = None,
         path=source, file_sha256=file_sha, signatures=signatures,
         report_id=data.get("report_id"), case_number=data["case"]["number"], chain_head=head,
         evidence_checked=len(data["evidence"]), findings_checked=len(data["findings"]),
-        database_checked=checked, problems=tuple(problems),
+        events_checked=events, database_checked=checked, problems=tuple(problems),
     )
+
+
+def _check_data_digest(reader: PdfFileReader, actual: str, source: str) -> list[Problem]:
+    """The embedded data's SHA-256 against the one rendered into the document's metadata
+    (and printed on its cover and certification page)."""
+    try:
+        keywords = str(reader.trailer["/Info"]["/Keywords"])
+    except (KeyError, TypeError):
+        keywords = ""
+    stated = next((w.split("=", 1)[1] for w in keywords.split() if w.startswith(DIGEST_KEYWORD)), None)
+    if stated is None:
+        return [Problem("embedded", source, f"the report's metadata states no {DIGEST_KEYWORD} "
+                                            "for its embedded case data")]
+    if stated != actual:
+        return [Problem("embedded", EMBEDDED_NAME, f"{source}: the embedded case data has SHA-256 "
+                        f"{actual}, but the report states {stated} (the data was replaced)")]
+    return []
 
 
 def _check_signatures(reader: PdfFileReader, source: str,

@@ -93,11 +93,13 @@ def _verify_report(ctx: typer.Context, path: Path, case: str | None, as_json: bo
             head = result.chain_head or (0, "")
             typer.echo(f"report {result.report_id}, case {result.case_number}: "
                        f"{result.evidence_checked} evidence items, {result.findings_checked} "
-                       f"findings; chain head seq {head[0]} {head[1]}")
+                       f"findings, {result.events_checked} custody events recomputed from the "
+                       f"PDF; chain head seq {head[0]} {head[1]}")
         if result.ok:
-            compared = ("evidence hashes, findings and chain head match the case database"
-                        if result.database_checked
-                        else "not compared with a case database (give --case CASE)")
+            compared = ("embedded data and custody chain hold; evidence hashes, findings and "
+                        "chain head match the case database" if result.database_checked
+                        else "embedded data and custody chain hold (checked from the PDF alone; "
+                        "--case CASE also compares a case database)")
             typer.echo(f"report {path}: OK - {compared}")
         else:
             _print_problems(f"report {path}", result.problems)

@@ -73,15 +73,18 @@ def test_keys_report_and_verify_round_trip(cli, analysed, tmp_path):
     verified = _json(cli("verify", "--report", str(pdf), "--case", "C1", "--json"))
     assert verified["ok"] and verified["database_checked"] and verified["report_id"] == report["report_id"]
     text = cli("verify", "--report", str(pdf), "C1")
-    assert text.exit_code == 0 and "OK - evidence hashes, findings and chain head match" in text.output
+    assert text.exit_code == 0 and "evidence hashes, findings and chain head match" in text.output
     assert created["fingerprint_sha256"] in text.output and "self-signed" in text.output
     alone = cli("verify", "--report", str(pdf))
-    assert alone.exit_code == 0 and "not compared with a case database" in alone.output
+    assert alone.exit_code == 0 and "checked from the PDF alone" in alone.output
+    assert "custody events recomputed from the PDF" in alone.output
 
     tampered = tmp_path / "tampered.pdf"
     tampered.write_bytes(flip_byte(pdf.read_bytes()))
     bad = cli("verify", "--report", str(tampered), "--case", "C1")
     assert bad.exit_code == 1 and "digest mismatch" in bad.output
+    bad_alone = cli("verify", "--report", str(tampered))  # no database: the same failure
+    assert bad_alone.exit_code == 1 and "digest mismatch" in bad_alone.output
     assert _json(cli("verify", "--report", str(tampered), "--json"))["first_failure"]["kind"] == "signature"
     assert cli("verify", "C1").exit_code == 0  # the case itself still holds
 

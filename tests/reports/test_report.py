@@ -117,8 +117,11 @@ def test_embedded_data_swapped_and_re_signed_is_named(report_repository, home, a
     path.write_bytes(pdf)
     result = verify_report(path, report_repository, analysed_case)
     first = result.first_failure
-    assert result.signatures[0].intact and first.kind == "finding"
-    assert first.subject == forged["digest"] and "is not in the database" in first.message
+    # caught from the PDF alone (no custody event recorded it), and by the database
+    assert result.signatures[0].intact and first.kind == "anchor" and first.subject == forged["digest"]
+    assert "no 'finding_recorded' event in the embedded custody chain" in first.message
+    assert any(p.kind == "finding" and p.subject == forged["digest"]
+               and "is not in the database" in p.message for p in result.problems)
 
     # Editing the embedded data without fixing the digest is caught from the PDF alone.
     forged["reason"] = "edited again"
