@@ -17,6 +17,8 @@ from typing import BinaryIO
 
 CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"edts", b"dinf", b"meta", b"ilst",
                         b"mvex", b"moof", b"traf"})
+PADDING = frozenset({"free", "skip", "wide"})  #: space reserved for later edits, not layout
+_DEVICE_BOXES = (b"\xa9mak", b"\xa9mod", b"\xa9inf")
 MAX_BOXES = 10_000
 MAX_DEPTH = 8
 MAX_BOX_READ = 1 << 20  #: a leaf box read whole only up to this size (hdlr, ftyp, strings)
@@ -36,7 +38,20 @@ class Layout:
     handlers: list[str] = field(default_factory=list)  #: hdlr handler names in order
     encoders: list[str] = field(default_factory=list)  #: encoder strings (©too, ©swr, Lavf...)
     movie_timescale: int | None = None
+    vendors: list[str] = field(default_factory=list)  #: hdlr manufacturer and sample-entry vendor codes
+    codecs: list[str] = field(default_factory=list)  #: sample-entry formats (avc1, jpeg, mp4a...)
+    user_data: list[str] = field(default_factory=list)  #: box types inside moov/udta, in order
+    device_strings: list[str] = field(default_factory=list)  #: ©mak, ©mod, ©inf texts (the claimed device)
     boxes: int = 0
+
+    def signature(self) -> dict[str, object]:
+        """What a device's firmware writes the same way every time (``DEVICE_FIELDS``):
+        compared whole with a reference device's."""
+        return {
+            "major_brand": self.major_brand, "compatible_brands": self.compatible_brands,
+            "top_level": [k for k in self.top_level if k not in PADDING], "handlers": self.handlers,
+            "vendors": sorted(set(self.vendors)), "codecs": self.codecs, "movie_timescale": self.movie_timescale,
+        }
 
 
 def _text(data: bytes) -> str:
@@ -54,7 +69,7 @@ def read_layout(path: Path) -> Layout:
     return layout
 
 
-def _walk(handle: BinaryIO, start: int, end: int, depth: int, layout: Layout) -> None:
+def _walk(handle: BinaryIO, start: int, end: int, depth: int, layout: Layout, parent: bytes = b"") -> None:
     position = start
     while position + 8 <= end:
         layout.boxes += 1
@@ -73,10 +88,12 @@ def _walk(handle: BinaryIO, start: int, end: int, depth: int, layout: Layout) ->
             raise ContainerError(f"box {kind!r} at offset {position} declares {box_size} bytes, past its parent")
         if depth == 0:
             layout.top_level.append(kind.decode("latin-1"))
+        elif depth == 2 and parent == b"udta":
+            layout.user_data.append(kind.decode("latin-1"))
         body_start, body_end = position + header_size, position + box_size
         if kind in CONTAINERS and depth < MAX_DEPTH:
             skip = 4 if kind == b"meta" and _is_full_meta(handle, body_start) else 0
-            _walk(handle, body_start + skip, body_end, depth + 1, layout)
+            _walk(handle, body_start + skip, body_end, depth + 1, layout, kind)
         elif box_size - header_size <= MAX_BOX_READ:
             handle.seek(body_start)
             _leaf(kind, handle.read(body_end - body_start), layout)
@@ -97,6 +114,7 @@ def _leaf(kind: bytes, body: bytes, layout: Layout) -> None:
         layout.major_brand = body[:4].decode("latin-1")
         layout.compatible_brands = [body[i:i + 4].decode("latin-1") for i in range(8, len(body) - 3, 4)]
     elif kind == b"hdlr" and len(body) >= 24:
+        _vendor(body[12:16], layout)
         name = body[24:]
         if name and name[0] == len(name) - 1:  # QuickTime: a Pascal string
             name = name[1:]
@@ -106,6 +124,29 @@ def _leaf(kind: bytes, body: bytes, layout: Layout) -> None:
         layout.movie_timescale = struct.unpack(">I", body[20:24] if body[0] == 1 else body[12:16])[0]
     elif kind in (b"\xa9too", b"\xa9swr", b"\xa9enc") and _ilst_text(body):
         layout.encoders.append(_ilst_text(body))
+    elif kind in _DEVICE_BOXES and _ilst_text(body):
+        layout.device_strings.append(_ilst_text(body))
+    elif kind == b"stsd":
+        _sample_entries(body, layout)
+
+
+def _vendor(code: bytes, layout: Layout) -> None:
+    if code.strip(b"\x00 "):
+        layout.vendors.append(code.decode("latin-1"))
+
+
+def _sample_entries(body: bytes, layout: Layout) -> None:
+    """Each sample entry's format, and its vendor (QuickTime video and sound entries; ISO
+    files leave the field zero)."""
+    position = 8  # version, flags, entry count
+    while position + 16 <= len(body):
+        size = struct.unpack(">I", body[position:position + 4])[0]
+        layout.codecs.append(body[position + 4:position + 8].decode("latin-1"))
+        if size >= 24:
+            _vendor(body[position + 20:position + 24], layout)
+        if size < 8:
+            break
+        position += size
 
 
 def _ilst_text(body: bytes) -> str:
@@ -136,6 +177,8 @@ def writer_signature(layout: Layout) -> list[Writer]:
             found.append(Writer(encoder, "re-encoder", f"encoder string '{encoder}'"))
     if any(h.startswith("L-SMASH") for h in layout.handlers):
         found.append(Writer("L-SMASH muxer", "re-encoder", "handler names 'L-SMASH ...'"))
+    if "FFMP" in layout.vendors and not found:
+        found.append(Writer("FFmpeg (libavformat)", "re-encoder", "sample-entry vendor 'FFMP'"))
     if not found and {"VideoHandler", "SoundHandler"} & set(layout.handlers):
         found.append(Writer("FFmpeg (libavformat)", "re-encoder", "libavformat's default handler names"))
     if any(h.startswith("Core Media") for h in layout.handlers):
