@@ -3,31 +3,32 @@
 A method adds no report code: it turns its own artifact into a figure as data
 (``Method.figure``: a line plot with axis titles, or an image, with a caption), and this
 module draws it. Artifacts a method does not describe fall back to their media type:
-PNG/JPEG are embedded as images, JSON holding numeric series is drawn as a line plot,
-and anything else gets a short note.
+PNG/JPEG are embedded as images, JSON holding numeric series is drawn as a line plot;
+anything else is not drawn at all (no placeholder): the appendix lists every artifact by
+its SHA-256. A heatmap a method describes with a colour scale is drawn with that scale
+and the caveat that it is not a map of tampering.
 
 Plots are drawn for print and grayscale: black and grays, told apart by dash pattern.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reportlab.graphics.shapes import Drawing, Group, Line, PolyLine, String
+from reportlab.graphics.shapes import Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib import colors
-from reportlab.lib.utils import ImageReader
-from reportlab.platypus import Flowable, Image, Paragraph, Table
+from reportlab.platypus import Flowable, Paragraph, Table
 
 from forensics.detectors.base import Method
 from forensics.model import Artifact
-from forensics.model.figures import ImageFigure, LinePlot, Series
+from forensics.model.figures import ColourScale, ImageFigure, LinePlot, Series
+from forensics.reports.layout import picture, side_by_side
 from forensics.reports.model import ArtifactEntry
-from forensics.reports.styles import STYLES, mono, safe
+from forensics.reports.styles import BODY, STYLES, mono, safe
 
 Renderer = Callable[[ArtifactEntry, float], "Flowable | None"]
 """(artifact, available width in points) -> a figure, or None to let the next renderer try."""
@@ -70,11 +71,16 @@ class RenderedFigure:
     caption: str = ""
 
 
+HEATMAP_CAVEAT = ("A heatmap shows where the method's evidence lies in the picture; it is "
+                  "not a map of tampering.")
+
+
 def render_artifact(
     artifact: ArtifactEntry, width: float, method: type[Method[Any]] | None = None
-) -> RenderedFigure:
-    """The figure for one artifact: as its ``method`` draws it, else by media type, else
-    a note that says why it is not shown."""
+) -> RenderedFigure | None:
+    """The figure for one artifact: as its ``method`` draws it, else by media type; None
+    when it is not a figure (the appendix lists it by SHA-256). A missing or altered
+    artifact is a note saying so: that is a finding about the case's store."""
     if artifact.data is None:
         return RenderedFigure(_note(artifact, f"not shown: {artifact.problem}"))
     if method is not None:
@@ -83,15 +89,39 @@ def render_artifact(
             return RenderedFigure(line_plot(figure, width), figure.caption)
         if isinstance(figure, ImageFigure):
             drawn = _image_bytes(figure.data, width)
+            if drawn is not None and figure.scale is not None:
+                caption = figure.caption if "not a map of tampering" in figure.caption else (
+                    f"{figure.caption} {HEATMAP_CAVEAT}".strip())
+                return RenderedFigure(_with_scale(drawn, figure.scale, width), caption)
             if drawn is not None:
                 return RenderedFigure(drawn, figure.caption)
     renderer = _BY_TYPE.get(artifact.media_type)
     drawn = renderer(artifact, width) if renderer is not None else None
-    if drawn is not None:
-        return RenderedFigure(drawn)
-    return RenderedFigure(_note(artifact, "not drawn: no figure renderer for this content; the "
-                                          "artifact is identified by its SHA-256 in the case's "
-                                          "artifact store"))
+    return None if drawn is None else RenderedFigure(drawn)
+
+
+def colour_bar(scale: ColourScale, width: float) -> Drawing:
+    """A horizontal colour bar with the scale's end labels (what low and high mean)."""
+    height, bar_w = 26.0, min(width * 0.6, 260.0)
+    drawing = Drawing(width, height)
+    left = (width - bar_w) / 2
+    steps = 64
+    for i in range(steps):
+        r, g, b = scale.colour_at(i / (steps - 1))
+        drawing.add(Rect(left + i * bar_w / steps, 12, bar_w / steps + 0.3, 9, strokeColor=None,
+                         fillColor=colors.Color(r, g, b)))
+    drawing.add(Rect(left, 12, bar_w, 9, strokeColor=colors.black, strokeWidth=0.4, fillColor=None))
+    text = {"fontName": BODY, "fontSize": 8}
+    drawing.add(String(left, 2, f"0: {scale.low}"[:70], textAnchor="start", **text))
+    drawing.add(String(left + bar_w, 2, f"1: {scale.high}"[:70], textAnchor="end", **text))
+    return drawing
+
+
+def _with_scale(image: Flowable, scale: ColourScale, width: float) -> Flowable:
+    table = Table([[image], [colour_bar(scale, width * 0.9)]], colWidths=[width * 0.9])
+    table.setStyle([("FONT", (0, 0), (-1, -1), BODY, 8), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])
+    return table
 
 
 def _note(artifact: ArtifactEntry, text: str) -> Paragraph:
@@ -104,11 +134,9 @@ def _note(artifact: ArtifactEntry, text: str) -> Paragraph:
 
 def _image_bytes(data: bytes, width: float) -> Flowable | None:
     try:
-        pixels_w, pixels_h = ImageReader(io.BytesIO(data)).getSize()
+        return picture(data, width * 0.8, MAX_IMAGE_HEIGHT)
     except (OSError, ValueError):
         return None
-    scale = min(width * 0.8 / pixels_w, MAX_IMAGE_HEIGHT / pixels_h)
-    return Image(io.BytesIO(data), width=pixels_w * scale, height=pixels_h * scale)
 
 
 def _image(artifact: ArtifactEntry, width: float) -> Flowable | None:
@@ -202,18 +230,22 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [round(i * step, 12) for i in range(first, last + 1)]
 
 
-def line_plot(plot: LinePlot, width: float, height: float = PLOT_HEIGHT) -> Drawing:
+def line_plot(plot: LinePlot, width: float, height: float = PLOT_HEIGHT, *,
+              x_lines: tuple[tuple[str, float], ...] = (), diagonal: str = "") -> Drawing:
     """A grayscale line plot with axes, ticks, axis titles and, where needed, a legend.
 
+    ``x_lines``: (label, x) vertical reference lines (a Tippett plot's LR = 1);
+    ``diagonal``: the label of a dashed line from corner to corner (a ROC's chance line).
     Drawn with plain shapes: reportlab's LinePlot widget costs ten times as much, which
     a report with hundreds of figures feels.
     """
-    labels = [s.label for s in plot.series] + [f"{n} = {v:g}" for n, v in plot.thresholds]
-    legend_rows = len(labels) if len(plot.series) > 1 or plot.thresholds else 0
+    references = [f"{n} = {v:g}" for n, v in plot.thresholds] + [n for n, _ in x_lines]
+    labels = [s.label for s in plot.series] + references + ([diagonal] if diagonal else [])
+    legend_rows = len(labels) if len(plot.series) > 1 or len(labels) > 1 else 0
     drawing = Drawing(width, height + 11 * legend_rows)
     left, bottom = 48.0, 28.0
     plot_w, plot_h = width - left - 12, height - bottom - 12
-    xs = [x for s in plot.series for x, _ in s.points]
+    xs = [x for s in plot.series for x, _ in s.points] + [x for _, x in x_lines]
     ys = [y for s in plot.series for _, y in s.points] + [v for _, v in plot.thresholds]
     x_ticks, y_ticks = nice_ticks(min(xs), max(xs)), nice_ticks(min(ys), max(ys))
     x0, x1, y0, y1 = x_ticks[0], x_ticks[-1], y_ticks[0], y_ticks[-1]
@@ -225,7 +257,7 @@ def line_plot(plot: LinePlot, width: float, height: float = PLOT_HEIGHT) -> Draw
         return bottom + (y - y0) / (y1 - y0) * plot_h
 
     axis = {"strokeColor": colors.black, "strokeWidth": 0.5}
-    text = {"fontName": "Helvetica", "fontSize": 6.5}
+    text = {"fontName": BODY, "fontSize": 8}
     drawing.add(Line(left, bottom, left + plot_w, bottom, **axis))
     drawing.add(Line(left, bottom, left, bottom + plot_h, **axis))
     for x in x_ticks:
@@ -241,10 +273,16 @@ def line_plot(plot: LinePlot, width: float, height: float = PLOT_HEIGHT) -> Draw
     for _, level in plot.thresholds:
         drawing.add(Line(left, py(level), left + plot_w, py(level), strokeColor=colors.black,
                          strokeWidth=0.6, strokeDashArray=THRESHOLD_DASH))
+    for _, at in x_lines:
+        drawing.add(Line(px(at), bottom, px(at), bottom + plot_h, strokeColor=colors.black,
+                         strokeWidth=0.6, strokeDashArray=THRESHOLD_DASH))
+    if diagonal:  # the chance line of a ROC curve
+        drawing.add(Line(px(x0), py(y0), px(x1), py(y1), strokeColor=colors.Color(0.45, 0.45, 0.45),
+                         strokeWidth=0.6, strokeDashArray=THRESHOLD_DASH))
     drawing.add(String(left + plot_w / 2, 2, plot.x_label[:80], textAnchor="middle",
-                       fontName="Helvetica", fontSize=7))
-    y_title = Group(String(0, 0, plot.y_label[:60], textAnchor="middle", fontName="Helvetica",
-                           fontSize=7))
+                       fontName=BODY, fontSize=8))
+    y_title = Group(String(0, 0, plot.y_label[:60], textAnchor="middle", fontName=BODY,
+                           fontSize=8))
     y_title.transform = (0, 1, -1, 0, 8, bottom + plot_h / 2)  # rotated 90 degrees
     drawing.add(y_title)
     for row, label in enumerate(labels[:legend_rows]):
@@ -253,7 +291,7 @@ def line_plot(plot: LinePlot, width: float, height: float = PLOT_HEIGHT) -> Draw
                         else (colors.black, THRESHOLD_DASH))
         drawing.add(Line(left, y + 2, left + 22, y + 2, strokeColor=colour, strokeWidth=1,
                          strokeDashArray=dash))
-        drawing.add(String(left + 28, y, label[:90], fontName="Helvetica", fontSize=7))
+        drawing.add(String(left + 28, y, label[:90], fontName=BODY, fontSize=8))
     return drawing
 
 
@@ -283,17 +321,17 @@ def validation_figures(plots: Mapping[str, Any], width: float) -> Flowable | Non
     roc = plots.get("roc") or {}
     if _numeric_list(roc.get("fpr")) and _numeric_list(roc.get("tpr")):
         drawn.append(line_plot(LinePlot((_pair_up("ROC", roc["fpr"], roc["tpr"]),),
-                                          "false positive rate", "true positive rate"), half))
+                                          "false positive rate", "true positive rate"), half,
+                               diagonal="chance (AUC 0.5)"))
     tippett = plots.get("tippett") or {}
     series = tuple(_tippett(label, tippett[key]) for key, label in
                    (("real", "authentic"), ("fake", "manipulated")) if _numeric_list(tippett.get(key)))
     if series:
-        drawn.append(line_plot(LinePlot(series, "log10 LR", "proportion of LRs >= x"), half))
+        drawn.append(line_plot(LinePlot(series, "log10 LR", "proportion of LRs >= x"), half,
+                               x_lines=(("LR = 1 (log10 LR = 0)", 0.0),)))
     if not drawn:
         return None
-    table = Table([drawn], colWidths=[half + 4] * len(drawn))
-    table.setStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])
-    return table
+    return side_by_side(drawn, [half + 4] * len(drawn))
 
 
 def _tippett(label: str, values: list[float]) -> Series:

@@ -25,6 +25,8 @@ from forensics.keys import CertificateInfo
 from forensics.model import Artifact, Case, CustodyEvent, EvidenceItem, Finding
 from forensics.model.records import format_time
 from forensics.model.validation import ValidationRecord, shipped_record
+from forensics.reports.thumbnails import Thumbnail, make_thumbnail
+from forensics.reports.wording import likelihood_ratio, log10_lr_text
 from forensics.storage.repository import Repository, StoredFinding, check_examiner
 from forensics.verify import Problem, verify_case
 
@@ -43,6 +45,7 @@ class EvidenceEntry:
     item: EvidenceItem
     reverified: bool  #: the stored file was re-hashed now and matched its SHA-256
     problem: str  #: why not, empty when reverified
+    thumbnail: Thumbnail = field(default=Thumbnail(None, "no thumbnail made"), repr=False)
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,8 @@ class FindingEntry:
         """The finding in words a court reads: the verbal LR scale, or why there is none."""
         if self.log10_lr is not None:
             verbal = self.verbal or "no verbal expression recorded"
-            return f"{verbal} (log10 LR = {self.log10_lr:+.2f})"
+            return (f"{verbal} (LR about {likelihood_ratio(self.log10_lr)}, "
+                    f"log10 LR = {log10_lr_text(self.log10_lr)})")
         if self.verdict == "error":
             return f"could not be analysed: {self.reason}"
         if self.verdict in ("inconclusive", "not_validated"):
@@ -208,12 +212,15 @@ def registered_method(name: str) -> type[Method[Any]] | None:
 
 
 def _interval(value: Any) -> str:
+    # two decimals: validation sets of tens to hundreds of items support no more
     if isinstance(value, Mapping) and "estimate" in value:
-        return f"{value['estimate']:.3f} (95% CI {value.get('low', 0):.3f}-{value.get('high', 0):.3f})"
+        return f"{value['estimate']:.2f} (95% CI {value.get('low', 0):.2f}-{value.get('high', 0):.2f})"
     if isinstance(value, Mapping) and "rate" in value:
-        return (f"{value['rate']:.3f} ({value.get('errors')}/{value.get('n')}; 95% CI "
-                f"{value.get('low', 0):.3f}-{value.get('high', 1):.3f})")
-    return f"{value:.4g}" if isinstance(value, float) else json.dumps(value, sort_keys=True)
+        return (f"{value['rate']:.2f} ({value.get('errors')}/{value.get('n')}; 95% CI "
+                f"{value.get('low', 0):.2f}-{value.get('high', 1):.2f})")
+    if isinstance(value, Mapping) and all(isinstance(v, int) for v in value.values()):
+        return ", ".join(f"{k} {v:,}" for k, v in value.items())
+    return f"{value:.2f}" if isinstance(value, float) else json.dumps(value, sort_keys=True)
 
 
 def validation_rows(record: ValidationRecord) -> tuple[tuple[str, str], ...]:
@@ -266,11 +273,14 @@ def build_report_content(
     evidence_problems = {
         p.subject.split(" ", 1)[0]: p.message for p in verification.problems if p.kind == "evidence"
     }
+    store = CaseStore(home, case_number)
     evidence = tuple(
-        EvidenceEntry(item, item.label not in evidence_problems, evidence_problems.get(item.label, ""))
+        EvidenceEntry(item, item.label not in evidence_problems, evidence_problems.get(item.label, ""),
+                      make_thumbnail(store.evidence_path(item.sha256), item.kind)
+                      if item.label not in evidence_problems else
+                      Thumbnail(None, "no thumbnail: the stored file does not match its SHA-256"))
         for item in repository.list_evidence(case_number)
     )
-    store = CaseStore(home, case_number)
     findings = tuple(
         entry for entry in (_finding_entry(store, f) for f in repository.list_findings(case_number))
         if entry is not None  # an unreadable finding is named by the re-verification above

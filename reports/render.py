@@ -1,8 +1,10 @@
-"""Lay out a report with reportlab: page template, "page X of Y", the draft mark.
+"""Lay out a report with reportlab: page template, "page X of Y", the draft mark, and
+the PDF outline (bookmarks): one per section and appendix, one per item below them.
 
 The story (what is on the pages) comes from ``forensics.reports.sections``; this module only
 knows pages. Page numbers need the total, so every page is kept until the document
-is complete and decorated then (the usual reportlab two-step canvas).
+is complete and decorated then (the usual reportlab two-step canvas); the bookmarks are
+noted with their page while the story is laid out and written when the page is.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import SimpleDocTemplate
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
 
 from forensics.reports.model import TOOL_NAME, ReportContent
 from forensics.reports.sections import build_story
-from forensics.reports.styles import MARGIN, PAGE_SIZE
+from forensics.reports.styles import BODY, BOLD, MARGIN, PAGE_SIZE
+
+OUTLINE_LEVELS = {"CoverTitle": 0, "Heading1": 0, "Heading2": 1}  #: paragraph style -> bookmark level
 
 DRAFT_MARK = "UNSIGNED DRAFT"
 DIGEST_KEYWORD = "case_data_sha256="  #: in the document's keywords, before the data's SHA-256
@@ -41,6 +45,11 @@ class _DecoratedCanvas(Canvas):
         self._decoration = decoration
         self._pages_out = pages_out
         self._held: list[dict[str, Any]] = []
+        self._marks: list[tuple[int, str, int]] = []  # (page, title, level), shared by all pages
+
+    def mark(self, title: str, level: int) -> None:
+        """A bookmark to the current page (written when the page is)."""
+        self._marks.append((len(self._held) + 1, title, level))
 
     def showPage(self) -> None:
         self._held.append(dict(self.__dict__))
@@ -51,14 +60,20 @@ class _DecoratedCanvas(Canvas):
         for number, state in enumerate(self._held, start=1):
             self.__dict__.update(state)
             self._decorate(number, total)
+            for index, (page, title, level) in enumerate(self._marks):
+                if page == number:
+                    self.bookmarkPage(f"s{index}", fit="XYZ")
+                    self.addOutlineEntry(title, f"s{index}", level=level, closed=level > 0)
             super().showPage()
+        if self._marks:
+            self.showOutline()
         self._pages_out.append(total)
         super().save()
 
     def _decorate(self, number: int, total: int) -> None:
         width, height = PAGE_SIZE
         self.saveState()
-        self.setFont("Helvetica", 7)
+        self.setFont(BODY, 8)
         self.setFillColor(colors.Color(0.25, 0.25, 0.25))
         self.drawString(MARGIN, height - MARGIN + 14, self._decoration.header)
         self.drawRightString(width - MARGIN, MARGIN - 20, f"page {number} of {total}")
@@ -67,12 +82,12 @@ class _DecoratedCanvas(Canvas):
         self.line(MARGIN, height - MARGIN + 10, width - MARGIN, height - MARGIN + 10)
         self.line(MARGIN, MARGIN - 12, width - MARGIN, MARGIN - 12)
         if self._decoration.draft:
-            self.setFont("Helvetica-Bold", 9)
+            self.setFont(BOLD, 9)
             self.setFillColor(colors.black)
             self.drawString(MARGIN, MARGIN - 20, f"{DRAFT_MARK} - not signed, not certified")
             self.drawRightString(width - MARGIN, height - MARGIN + 14, DRAFT_MARK)
             # A light diagonal mark that prints in grayscale and leaves the text readable.
-            self.setFont("Helvetica-Bold", 64)
+            self.setFont(BOLD, 64)
             self.setFillColor(colors.Color(0, 0, 0, alpha=0.12))
             self.translate(width / 2, height / 2)
             self.rotate(45)
@@ -80,14 +95,26 @@ class _DecoratedCanvas(Canvas):
         self.restoreState()
 
 
+class _OutlinedDoc(SimpleDocTemplate):
+    """Notes a bookmark for each section heading as it is laid out."""
+
+    def afterFlowable(self, flowable: Flowable) -> None:
+        if isinstance(flowable, Paragraph):
+            level = OUTLINE_LEVELS.get(flowable.style.name)
+            if level is not None and isinstance(self.canv, _DecoratedCanvas):
+                self.canv.mark(flowable.getPlainText(), level)
+
+
 def render_pdf(content: ReportContent, data_digest: str) -> tuple[bytes, int]:
     """The report's PDF bytes (not yet holding the embedded data) and its page count."""
     buffer = io.BytesIO()
     case = content.case
-    doc = SimpleDocTemplate(
+    doc = _OutlinedDoc(
         buffer,
         pagesize=PAGE_SIZE,
         leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
+        # else every page starts by naming Helvetica, a font that is not embedded
+        initialFontName=BODY, initialFontSize=9.5,
         title=f"Forensic examination report {content.report_id}",
         author=content.examiner,
         subject=f"Case {case.number}: {case.title}",

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(libimage-exiftool-perl ffmpeg poppler-utils qpdf libmagic1)
+DEBIAN_PACKAGES=(libimage-exiftool-perl ffmpeg poppler-utils qpdf libmagic1 fonts-dejavu-core)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -11,7 +11,7 @@ import numpy as np
 
 from forensics.media.crops import Crop
 from forensics.model import Artifact
-from forensics.model.figures import ImageFigure, LinePlot, Series
+from forensics.model.figures import ColourScale, ImageFigure, LinePlot, Series
 
 if TYPE_CHECKING:  # torch loads only when a heatmap is drawn
     from forensics.nets.gradcam import CamNetwork
@@ -39,9 +39,19 @@ def heatmap_artifacts(
     return artifacts, refs
 
 
+# The colour map of ``forensics.nets.gradcam`` (blue-cyan-yellow-red) at 9 points, so
+# the report draws its colour bar without loading torch; a test keeps the two equal.
+JET_STOPS = tuple(
+    tuple(min(max(1.5 - abs(4.0 * (i / 8) - c), 0.0), 1.0) for c in (3.0, 2.0, 1.0))
+    for i in range(9)
+)
+
+
 def heatmap_figure(data: bytes, logit_meaning: str) -> ImageFigure:
     """A heatmap artifact with its colour scale and the caveat a court must read."""
-    return ImageFigure(data, caption=(
+    scale = ColourScale(JET_STOPS, "no contribution",  # type: ignore[arg-type]
+                        f"largest contribution to the '{logit_meaning}' logit")
+    return ImageFigure(data, scale=scale, caption=(
         "Left: the aligned face; right: Grad-CAM, from blue (no contribution) through green and "
         f"yellow to red (largest contribution to the '{logit_meaning}' logit). A heatmap shows "
         "where the network's evidence lies, not a map of tampering."))

@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import pytest
 from PIL import Image
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Drawing, Line
 from reportlab.platypus import Image as PdfImage
-from reportlab.platypus import Paragraph, Table
+from reportlab.platypus import Table
 
+from forensics.detectors.cnn import GRADCAM_ARTIFACT, CnnDetector
+from forensics.detectors.face_network import JET_STOPS
 from forensics.detectors.frequency import FrequencyDetector
 from forensics.model import Finding, Verdict, verbal_scale
 from forensics.reports.figures import (
@@ -53,7 +56,7 @@ def test_thresholds_and_unplottable_values():
         assert parse_series(value) is None, value
 
 
-def test_artifacts_render_as_their_method_says_then_by_type_then_as_a_note():
+def test_artifacts_render_as_their_method_says_then_by_type_or_not_at_all():
     png = io.BytesIO()
     Image.new("L", (40, 20), 90).save(png, "PNG")
     shown = render_artifact(_artifact("heatmap", "image/png", png.getvalue()), 400)
@@ -69,8 +72,8 @@ def test_artifacts_render_as_their_method_says_then_by_type_then_as_a_note():
     generic = render_artifact(artifact, 400)
     assert isinstance(generic.flowable, Drawing) and generic.caption == ""
     assert "spatial frequency (cycles/pixel)" not in _texts(generic.flowable)
-    unknown = render_artifact(_artifact("summary", "application/json", b'{"a": "b"}'), 400)
-    assert isinstance(unknown.flowable, Paragraph) and "not drawn" in unknown.flowable.text
+    # data that is no figure is left out (no placeholder); the appendix lists it
+    assert render_artifact(_artifact("summary", "application/json", b'{"a": "b"}'), 400) is None
     missing = render_artifact(_artifact("x", "image/png", None, "artifact file is missing"), 400)
     assert "missing" in missing.flowable.text
     with pytest.raises(ValueError, match="already registered"):
@@ -82,15 +85,47 @@ def _texts(drawing: Drawing) -> list[str]:
         getattr(g, "text", "") for c in drawing.contents for g in getattr(c, "contents", [])]
 
 
-def test_validation_plots():
+def _lines(drawing: Drawing) -> list[tuple[float, float, float, float, object]]:
+    return [(c.x1, c.y1, c.x2, c.y2, c.strokeDashArray) for c in drawing.contents if isinstance(c, Line)]
+
+
+def test_validation_plots_carry_the_chance_diagonal_and_the_lr_1_line():
     plots = {"roc": {"fpr": [0, 0.1, 1], "tpr": [0, 0.8, 1]},
              "tippett": {"real": [-2, -1, 0.5], "fake": [-0.5, 1, 2, 3]}}
-    assert isinstance(validation_figures(plots, 480), Table)
+    table = validation_figures(plots, 480)
+    assert isinstance(table, Table)
+    roc, tippett = table._cellvalues[0]
+    # the ROC's dashed chance line runs from its (0, 0) corner to its (1, 1) corner
+    axes = _lines(roc)[0]
+    assert any(line[:2] == axes[:2] and line[4] for line in _lines(roc) if line[2] > line[0] and line[3] > line[1])
+    assert "chance (AUC 0.5)" in _texts(roc)
+    # the Tippett plot's dashed vertical line at log10 LR = 0 (x from -2 to 3)
+    verticals = [line for line in _lines(tippett) if line[0] == line[2] and line[4]]
+    assert len(verticals) == 1 and "LR = 1 (log10 LR = 0)" in _texts(tippett)
+    x_axis = _lines(tippett)[0]
+    assert abs((verticals[0][0] - x_axis[0]) / (x_axis[2] - x_axis[0]) - 2 / 5) < 1e-6
     assert validation_figures({}, 480) is None
 
 
+def test_a_heatmap_is_drawn_with_its_colour_scale_and_the_caveat():
+    png = io.BytesIO()
+    Image.new("RGB", (64, 32), (0, 0, 255)).save(png, "PNG")
+    artifact = _artifact(GRADCAM_ARTIFACT, "image/png", png.getvalue())
+    drawn = render_artifact(artifact, 400, CnnDetector)
+    assert isinstance(drawn.flowable, Table)  # the image above its colour bar
+    bar = drawn.flowable._cellvalues[1][0]
+    assert isinstance(bar, Drawing) and "0: no contribution" in _texts(bar)
+    assert "not a map of tampering" in drawn.caption
+    # the bar's colours are those the heatmaps are painted with (nets.gradcam)
+    from forensics.nets.gradcam import _jet
+    values = np.linspace(0, 1, len(JET_STOPS))
+    assert np.allclose(_jet(values) / 255.0, np.array(JET_STOPS), atol=1 / 255)
+
+
 @pytest.mark.parametrize("verdict, log10_lr, expected", [
-    ("supports_manipulation", 2.5, "moderately strong support for manipulation (log10 LR = +2.50)"),
+    ("supports_manipulation", 2.5,
+     "moderately strong support for manipulation (LR about 320, log10 LR = +2.5)"),
+    ("supports_authenticity", -1.2, "moderate support for authenticity (LR about 1/16, log10 LR = -1.2)"),
     ("inconclusive", None, "inconclusive: why"),
     ("not_validated", None, "not validated: why"),
     ("error", None, "could not be analysed: why"),

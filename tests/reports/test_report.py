@@ -202,7 +202,7 @@ def test_pages_render_non_blank_and_carry_every_section(report_repository, analy
     assert not any("UNSIGNED DRAFT" in p for p in pages)
     whole = "\n".join(pages)
     for needed in ("Forensic Examination Report", signed_report.report_id, "County DA",
-                   "Summary of conclusions", "moderate support for manipulation",
+                   "1 Conclusions", "moderate support for manipulation", "Appendix C",
                    "inconclusive: image too small", "no combined statement", "Re-verified",
                    "NOT VALIDATED", "Limitations", "Custody log", "Federal Rule", "902(14)",
                    signed_report.chain_head[1], EMBEDDED_NAME):
@@ -232,7 +232,7 @@ def test_a_validated_method_is_quoted_with_its_record(report_repository, home, a
     content = build_report_content(report_repository, home, analysed_case, examiner=EXAMINER,
                                    validation_source=source)
     (method,) = content.methods
-    assert method.validation_digest == record.digest and dict(method.validation)["AUC"].startswith("0.930")
+    assert method.validation_digest == record.digest and dict(method.validation)["AUC"].startswith("0.93 ")
     assert not any(note.startswith("Not validated") for note in content.limitations)
     data = case_data(content)
     assert data["methods"][0]["validated"] and data["methods"][0]["validation_record_digest"] == record.digest
@@ -240,7 +240,7 @@ def test_a_validated_method_is_quoted_with_its_record(report_repository, home, a
     path = tmp_path / "validated.pdf"
     path.write_bytes(pdf)
     whole = "\n".join(_pdftotext_pages(path, pages))
-    assert "0.930 (95% CI 0.880-0.970)" in whole and record.digest in whole
+    assert "0.93 (95% CI 0.88-0.97)" in whole and record.digest in whole
     assert "Tippett" in whole and "NOT VALIDATED" not in whole
 
 

@@ -40,7 +40,8 @@ class ReportToyDetector(base.Detector):
                     "power_db": [-0.4 * i - (i % 7) for i in range(50)]}
         yield self.finding(
             evidence.sha256, verdict=Verdict.SUPPORTS_MANIPULATION, reason="periodic spectral peaks (test)",
-            score=0.91, log10_lr=1.4, details={"bytes": len(data), "peaks": {"p2": 3.5, "p4": 0.5}},
+            score=0.912345678, log10_lr=1.4123, details={"bytes": len(data), "peaks": {"p2": 3.5123456, "p4": 0.5},
+                                                          "per_frame": [i / 7 for i in range(40)]},
             artifacts=(Artifact("radial_spectrum", "application/json", json.dumps(spectrum).encode()),
                        Artifact("heatmap", "image/png", _heatmap())),
         )

@@ -1,0 +1,74 @@
+"""Building blocks the report's sections and appendices share: paragraphs, cells,
+key-value tables and chunked grids, thumbnails."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Flowable, Image, Paragraph, Table
+
+from forensics.reports.styles import (
+    BODY,
+    FRAME_WIDTH,
+    KEY_VALUE,
+    MIN_TABLE_PT,
+    MONO_CELL,
+    STYLES,
+    TABLE,
+    printable,
+    safe,
+)
+
+GRID_CHUNK = 25  # rows per table chunk
+
+
+def para(text: str, style: str = "BodyText") -> Paragraph:
+    """A paragraph of markup (already made safe)."""
+    return Paragraph(text, STYLES[style])
+
+
+def cell(text: object, *, markup: bool = False) -> Paragraph:
+    """A wrapped table cell: plain text made safe, or markup as given."""
+    return Paragraph(str(text) if markup else safe(text), STYLES["Cell"])
+
+
+def key_values(rows: Sequence[tuple[str, str]], key_width: float = 130) -> Table:
+    """A two-column table; values are markup (already made safe)."""
+    table = Table([[printable(k), Paragraph(v, STYLES["Cell"])] for k, v in rows],
+                  colWidths=[key_width, FRAME_WIDTH - key_width])
+    table.setStyle(KEY_VALUE)
+    return table
+
+
+def grid(header: Sequence[str], rows: list[list[Any]], widths: Sequence[float],
+         mono: Sequence[int] = ()) -> list[Flowable]:
+    """A table with a header row; cells are Paragraphs (wrapped) or plain strings (one
+    line each, columns ``mono`` in the mono font). Built in chunks: reportlab re-measures
+    every remaining row at each page split, so one long table costs time quadratic in its
+    rows."""
+    chunks = []
+    for start in range(0, max(len(rows), 1), GRID_CHUNK):
+        table = Table([list(header), *rows[start:start + GRID_CHUNK]],
+                      colWidths=list(widths), repeatRows=1)
+        table.setStyle(TABLE)
+        table.setStyle([("FONT", (c, 1), (c, -1), *MONO_CELL) for c in mono])
+        chunks.append(table)
+    return chunks
+
+
+def side_by_side(cells: Sequence[Flowable], widths: Sequence[float], valign: str = "TOP") -> Table:
+    """Flowables in one row without borders or padding (thumbnail and title, two plots)."""
+    table = Table([list(cells)], colWidths=list(widths))
+    table.setStyle([("FONT", (0, 0), (-1, -1), BODY, MIN_TABLE_PT), ("VALIGN", (0, 0), (-1, -1), valign),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])
+    return table
+
+
+def picture(jpeg: bytes, max_width: float, max_height: float) -> Image:
+    """A JPEG/PNG scaled to fit the box, keeping its aspect ratio."""
+    pixels_w, pixels_h = ImageReader(io.BytesIO(jpeg)).getSize()
+    scale = min(max_width / pixels_w, max_height / pixels_h)
+    return Image(io.BytesIO(jpeg), width=pixels_w * scale, height=pixels_h * scale)
