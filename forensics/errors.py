@@ -55,3 +55,7 @@ class IntegrityError(ForensicsError):
 
 class SigningError(ForensicsError):
     """A report could not be signed, or a signature does not verify."""
+
+
+class QueueError(ForensicsError):
+    """The message broker of distributed analysis cannot be reached or refused work."""

@@ -26,7 +26,8 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"audit", "evidence", "migrations"}),
     frozenset({"media", "nets"}),
     frozenset({"detectors"}),
-    frozenset({"pipeline", "intake", "verify", "validation", "training", "keys", "settings"}),
+    frozenset({"pipeline", "distributed", "intake", "verify", "validation", "training", "keys",
+               "settings"}),
     frozenset({"reports"}),
     frozenset({"cli"}),
 )

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
+from forensics.cli.distributed import BROKER_OPTION, analyze_queued
 from forensics.cli.output import (
     EXAMINER_OPTION,
     EXIT_FAILED,
@@ -39,6 +40,13 @@ def analyze(
     evidence: list[str] = typer.Option(
         [], "--evidence", help="SHA-256 (or unique prefix) of an item (repeatable; default all)."),
     examiner: str | None = EXAMINER_OPTION,
+    queue: bool = typer.Option(
+        False, "--queue", help="Send the units not yet done to workers (`forensics worker`) "
+        "through the message broker instead of running them here (PostgreSQL only)."),
+    wait: bool = typer.Option(True, "--wait/--no-wait",
+                              help="With --queue: follow the units until all are done or failed."),
+    queue_name: str = typer.Option("forensics", "--queue-name", help="With --queue: the queue."),
+    broker: str | None = BROKER_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run detectors over the case's stored evidence; each finding is hashed, stored and
@@ -53,6 +61,11 @@ def analyze(
     examiner_name = check_examiner(examiner)
     items = select_evidence(repository.list_evidence(case), evidence)
     detectors = select_detectors(detector)
+    if queue:
+        analyze_queued(app_state.settings.db_url, repository, case, items, detectors,
+                       examiner_name, broker=broker, queue_name=queue_name, wait=wait,
+                       as_json=as_json)
+        return
     total = sum(1 for d in detectors for i in items if i.kind in d.inputs)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=stderr, disable=as_json, transient=True) as bar:

@@ -13,6 +13,7 @@ from forensics.cli import (
     case,
     custody,
     db,
+    distributed,
     keys,
     models,
     report,
@@ -68,6 +69,8 @@ app.command("verify")(verify.verify)
 app.command("analyze")(analyze.analyze)
 app.command("findings")(analyze.findings)
 app.command("detectors")(analyze.detectors)
+app.command("status")(distributed.status)
+app.command("worker")(distributed.worker)
 app.add_typer(keys.app, name="keys")
 app.add_typer(models.app, name="models")
 app.command("report")(report.report)

@@ -1,2 +1,13 @@
 """Neural network definitions of the detectors (architectures, Grad-CAM); they import
 torch, so detectors import them only when they run."""
+
+import os
+
+ENV_THREADS = "FORENSICS_THREADS"
+
+
+def compute_threads() -> int:
+    """Threads one network may use: $FORENSICS_THREADS (set by `forensics worker`, so
+    that N worker processes share the cores), else every core."""
+    value = os.environ.get(ENV_THREADS, "")
+    return int(value) if value.isdigit() and int(value) > 0 else os.cpu_count() or 1

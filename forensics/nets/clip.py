@@ -29,6 +29,7 @@ import numpy as np
 
 from forensics.errors import ConfigurationError, IntegrityError
 from forensics.evidence.hashing import sha256_file
+from forensics.nets import compute_threads
 from forensics.pinned import read_pinned
 
 if TYPE_CHECKING:
@@ -129,12 +130,12 @@ def model_input(rgb: np.ndarray) -> np.ndarray:
 class ClipFeatures:
     """The frozen image tower; ``__call__`` maps 224 x 224 uint8 RGB images to features."""
 
-    def __init__(self, path: Path | None = None, threads: int = 2) -> None:
+    def __init__(self, path: Path | None = None, threads: int | None = None) -> None:
         self.path = path or model_path()
         if not self.path.is_file():
             raise ConfigurationError(f"{self.path}: the CLIP image model file is missing; {FIX}")
         data = read_pinned(self.path, MODEL_SHA256, f"CLIP image model ({FIX})")
-        self._session = _session(data, threads)
+        self._session = _session(data, threads or compute_threads())
 
     def __call__(self, images: list[np.ndarray], batch: int = 16) -> dict[str, np.ndarray]:
         """``embed`` (N, 512) and ``cls`` (N, 12, 768), float32."""

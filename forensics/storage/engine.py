@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # The newest migration's revision. ensure_schema compares the database with it in plain
 # SQL, so a command on an up-to-date database never imports Alembic (about 100 ms of
 # every CLI start); tests/storage keep it equal to the migrations' head.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 SQLITE_BUSY_TIMEOUT_S = 60
 UPGRADE_HINT = "forensics db upgrade"

@@ -25,6 +25,7 @@ from forensics.errors import CaseError, ConfigurationError, SigningError
 from forensics.model import Case, CustodyEvent, EvidenceItem, Finding
 from forensics.model.records import make_link
 from forensics.model.validation import ValidationRecord
+from forensics.model.work import UnitState, WorkUnit
 from forensics.storage.records import (
     Acquisition,
     ExaminerCertificate,
@@ -42,6 +43,7 @@ from forensics.storage.tables import (
     ExaminerRow,
     FindingRow,
     ValidationRecordRow,
+    WorkUnitRow,
 )
 
 CASE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -311,6 +313,19 @@ class Repository:
             ).all()
             return [_to_evidence(row, number, name) for row, name in rows]
 
+    def get_evidence(self, number: str, sha256: str) -> EvidenceItem:
+        """One item of a case by its SHA-256."""
+        with Session(self.engine) as session:
+            case_id = self._case_id(session, number)
+            row = session.execute(
+                select(EvidenceRow, ExaminerRow.name)
+                .join(ExaminerRow, EvidenceRow.acquired_by_id == ExaminerRow.id)
+                .where(EvidenceRow.case_id == case_id, EvidenceRow.sha256 == sha256)
+            ).one_or_none()
+            if row is None:
+                raise CaseError(f"case {number!r} has no evidence {sha256}")
+            return _to_evidence(row[0], number, row[1])
+
     def _case_id(self, session: Session, number: str) -> int:
         case_id = session.scalars(select(CaseRow.id).where(CaseRow.number == number)).first()
         if case_id is None:
@@ -327,17 +342,24 @@ class Repository:
         *,
         examiner: str,
         before_commit: Callable[[], None] | None = None,
-    ) -> list[tuple[str, bool]]:
+        unit: WorkUnit | None = None,
+        host: str = "",
+    ) -> list[tuple[str, bool]] | None:
         """Store findings about one evidence item in one transaction.
 
         A finding whose digest is already stored for that item is not stored twice: a
         "finding_rerun" event records that the same result was reproduced. Returns
         (digest, is_new) per finding. ``before_commit`` runs inside the transaction
         (the pipeline writes artifact files there).
+
+        With ``unit`` (queued work) the unit's ledger row is the guard: found done, the
+        call records nothing and returns None (a redelivered or duplicated unit), else
+        it is marked done in the same transaction. ``host`` (the worker) goes into
+        each event's payload.
         """
         examiner = check_examiner(examiner)
 
-        def work(session: Session) -> list[tuple[str, bool]]:
+        def work(session: Session) -> list[tuple[str, bool]] | None:
             case = self._lock_case(session, number)
             self._examiner_id(session, examiner)
             evidence_id = session.scalars(
@@ -347,6 +369,11 @@ class Repository:
             ).first()
             if evidence_id is None:
                 raise CaseError(f"case {number!r} has no evidence {evidence_sha256}")
+            ledger_row = None
+            if unit is not None:
+                ledger_row = _unit_row(session, evidence_id, unit, lock=True)
+                if ledger_row is not None and ledger_row.state == UnitState.DONE:
+                    return None
             results = []
             for finding in findings:
                 body = canonical_json(finding.as_json(with_digest=False))
@@ -364,6 +391,8 @@ class Repository:
                     "weights_digest": finding.weights_digest,
                     "verdict": finding.as_json(with_digest=False)["verdict"],
                 }
+                if host:
+                    payload["host"] = host
                 if known is None:
                     session.add(
                         FindingRow(
@@ -381,21 +410,29 @@ class Repository:
                 action = "finding_recorded" if known is None else "finding_rerun"
                 self._append(session, case, examiner, action, finding_digest, payload)
                 results.append((finding_digest, known is None))
+            if unit is not None:
+                _mark_done(session, ledger_row, case.id, evidence_id, unit, examiner, host,
+                           [digest for digest, _ in results])
             if before_commit is not None:
                 before_commit()
             return results
 
         return self._write(work)
 
-    def list_findings(self, number: str) -> list[StoredFinding]:
+    def list_findings(self, number: str, *, evidence_sha256: str | None = None
+                      ) -> list[StoredFinding]:
+        """A case's findings (optionally of one item), by item, detector and recording."""
         with Session(self.engine) as session:
             case_id = self._case_id(session, number)
-            rows = session.execute(
+            query = (
                 select(FindingRow, EvidenceRow.sha256, EvidenceRow.item_no)
                 .join(EvidenceRow, FindingRow.evidence_id == EvidenceRow.id)
                 .where(FindingRow.case_id == case_id)
                 .order_by(EvidenceRow.item_no, FindingRow.detector, FindingRow.id)
-            ).all()
+            )
+            if evidence_sha256 is not None:
+                query = query.where(EvidenceRow.sha256 == evidence_sha256)
+            rows = session.execute(query).all()
             return [
                 StoredFinding(
                     digest=row.digest,
@@ -532,3 +569,32 @@ class Repository:
             query = query.where(ValidationRecordRow.detector == detector)
         with Session(self.engine) as session:
             return [ValidationRecord.from_json(json.loads(body)) for body in session.scalars(query)]
+
+
+# -- the work-unit guard (the ledger's other operations: forensics/storage/ledger.py) --
+
+
+def _unit_row(session: Session, evidence_id: int, unit: WorkUnit, *, lock: bool = False
+              ) -> WorkUnitRow | None:
+    query = select(WorkUnitRow).where(
+        WorkUnitRow.evidence_id == evidence_id,
+        WorkUnitRow.method == unit.method,
+        WorkUnitRow.method_version == unit.method_version,
+        WorkUnitRow.config_digest == unit.config_digest,
+    )
+    return session.scalars(query.with_for_update() if lock else query).one_or_none()
+
+
+def _mark_done(session: Session, row: WorkUnitRow | None, case_id: int, evidence_id: int,
+               unit: WorkUnit, examiner: str, host: str, digests: list[str]) -> None:
+    now = utcnow()
+    if row is None:  # a unit sent without a ledger row (e.g. by another client)
+        row = WorkUnitRow(case_id=case_id, evidence_id=evidence_id, method=unit.method,
+                          method_version=unit.method_version, config_digest=unit.config_digest,
+                          queued_by=examiner, queued_at=now, attempts=1)
+        session.add(row)
+    row.state = UnitState.DONE
+    row.finished_at = now
+    row.worker = host
+    row.finding_digests = json.dumps(digests)
+    row.reason = ""

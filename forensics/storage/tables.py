@@ -142,3 +142,34 @@ class ValidationRecordRow(Base):
     data_digest: Mapped[str] = mapped_column(DIGEST)
     body: Mapped[str] = mapped_column(Text)  # canonical JSON of the record
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class WorkUnitRow(Base):
+    """One unit of queued work: (evidence item, method, version, config digest).
+
+    Operational state of a distributed analysis, not evidence: what a unit produced is
+    recorded as findings and custody events. Updated in place as the unit moves from
+    queued to running to done or failed; the row is also the exactly-once guard (a unit
+    found done records nothing new).
+    """
+
+    __tablename__ = "work_units"
+    __table_args__ = (
+        UniqueConstraint("evidence_id", "method", "method_version", "config_digest"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence_items.id"))
+    method: Mapped[str] = mapped_column(String(100))
+    method_version: Mapped[str] = mapped_column(String(50))
+    config_digest: Mapped[str] = mapped_column(DIGEST)
+    state: Mapped[str] = mapped_column(String(20))  #: queued | running | done | failed
+    queued_by: Mapped[str] = mapped_column(String(200))  #: the examiner who queued it
+    queued_at: Mapped[datetime] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    worker: Mapped[str] = mapped_column(String(300), default="")  #: host and process
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    finding_digests: Mapped[str] = mapped_column(Text, default="[]")  #: JSON list
+    reason: Mapped[str] = mapped_column(Text, default="")  #: why it failed
