@@ -184,7 +184,8 @@ class StructureDetector(Detector[StructureConfig]):
         if not tables:
             return []
         report = quantization_report(tables)
-        make, model = (str(exif.get(t, "")).strip() for t in (_EXIF_MAKE, _EXIF_MODEL))
+        # padded or NUL-terminated by some firmware: compared and shown as plain words
+        make, model = (" ".join(str(exif.get(t, "")).replace("\x00", " ").split()) for t in (_EXIF_MAKE, _EXIF_MODEL))
         claimed = f"{make} {model}".strip()
         software = str(exif.get(_EXIF_SOFTWARE, "")).strip()
         luma = media.image("L", self.config.max_pixels, upright=False).pixels
