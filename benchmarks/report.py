@@ -105,9 +105,9 @@ def main() -> None:
                                            signer=signer.certificate)
             t1 = time.perf_counter()
             data = case_data(content)
-            pdf, _ = render_pdf(content, digest(data))
+            rendered = render_pdf(content, digest(data))
             t2 = time.perf_counter()
-            finish_pdf(pdf, data, signer, report_id=content.report_id)
+            finish_pdf(rendered, data, signer, report_id=content.report_id)
             t3 = time.perf_counter()
             made = generate_report(repository, home, CASE, examiner=EXAMINER,
                                    out=root / f"report-{run}.pdf", signer=signer)

@@ -28,7 +28,8 @@ FILES = {SANS: "DejaVuSans.ttf", SANS_BOLD: "DejaVuSans-Bold.ttf",
          SANS_ITALIC: "DejaVuSans-Oblique.ttf", MONO: "DejaVuSansMono.ttf"}
 
 
-def _font_file(name: str) -> Path:
+def font_file(name: str) -> Path:
+    """The TrueType file of one of the report's fonts; ForensicsError naming it when missing."""
     folders = [Path(os.environ[ENV_FONT_DIR])] if os.environ.get(ENV_FONT_DIR) else list(FONT_DIRS)
     for folder in folders:
         path = folder / FILES[name]
@@ -43,7 +44,7 @@ def _font_file(name: str) -> Path:
 def register_fonts() -> None:
     """Register the DejaVu faces with reportlab once; <b> and <i> map to them."""
     for name in FILES:
-        pdfmetrics.registerFont(TTFont(name, str(_font_file(name))))
+        pdfmetrics.registerFont(TTFont(name, str(font_file(name))))
     for bold, italic, face in ((0, 0, SANS), (1, 0, SANS_BOLD), (0, 1, SANS_ITALIC), (1, 1, SANS_BOLD)):
         addMapping(SANS, bold, italic, face)
     for bold, italic in ((0, 0), (1, 0), (0, 1), (1, 1)):

@@ -22,7 +22,7 @@ from forensics.errors import ForensicsError
 from forensics.model import CustodyEvent
 from forensics.reports.embedded import attach, case_data, data_digest
 from forensics.reports.model import ReportContent, build_report_content
-from forensics.reports.render import render_pdf
+from forensics.reports.render import RenderedReport, render_pdf
 from forensics.reports.sign import ReportSigner, sign_pdf
 from forensics.storage.repository import Repository, check_examiner
 
@@ -64,20 +64,21 @@ def produce_pdf(content: ReportContent, data: dict[str, Any],
 
     Returns the file's bytes and its page count.
     """
-    pdf, pages = render_pdf(content, data_digest(data))
-    return finish_pdf(pdf, data, signer, report_id=content.report_id), pages
+    rendered = render_pdf(content, data_digest(data))
+    return finish_pdf(rendered, data, signer, report_id=content.report_id), rendered.pages
 
 
-def finish_pdf(pdf: bytes, data: dict[str, Any], signer: ReportSigner | None, *,
+def finish_pdf(rendered: RenderedReport, data: dict[str, Any], signer: ReportSigner | None, *,
                report_id: str) -> bytes:
     """Embed ``data`` into a rendered report and sign it, in one incremental update."""
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer = IncrementalPdfFileWriter(io.BytesIO(rendered.pdf))
     attach(writer, data)
     if signer is None:
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()
-    return sign_pdf(writer, signer, reason=f"Forensic examination report {report_id}")
+    return sign_pdf(writer, signer, reason=f"Forensic examination report {report_id}",
+                    box=rendered.signature_box)
 
 
 def default_report_path(home: Path, case_number: str, report_id: str) -> Path:
@@ -107,6 +108,7 @@ def generate_report(
     content = build_report_content(
         repository, home, case_number, examiner=examiner, scope=scope, questions=questions,
         requested_by=requested_by, signer=None if signer is None else signer.certificate,
+        tsa_url=None if signer is None else signer.tsa_url,
     )
     data = case_data(content)
     pdf, pages = produce_pdf(content, data, signer)
@@ -123,6 +125,7 @@ def generate_report(
         "pages": pages,
         "chain_head": {"seq": content.chain_head[0], "hash": content.chain_head[1]},
         "certificate_fingerprint": fingerprint,
+        "tsa_url": None if signer is None else signer.tsa_url,
     }
     try:
         event = repository.append_event(

@@ -12,6 +12,7 @@ from reportlab.platypus import Flowable, Image, Paragraph, Table
 
 from forensics.reports.styles import (
     BODY,
+    BOLD,
     FRAME_WIDTH,
     KEY_VALUE,
     MIN_TABLE_PT,
@@ -23,6 +24,7 @@ from forensics.reports.styles import (
 )
 
 GRID_CHUNK = 25  # rows per table chunk
+DRAFT_MARK = "UNSIGNED DRAFT"
 
 
 def para(text: str, style: str = "BodyText") -> Paragraph:
@@ -72,3 +74,27 @@ def picture(jpeg: bytes, max_width: float, max_height: float) -> Image:
     pixels_w, pixels_h = ImageReader(io.BytesIO(jpeg)).getSize()
     scale = min(max_width / pixels_w, max_height / pixels_h)
     return Image(io.BytesIO(jpeg), width=pixels_w * scale, height=pixels_h * scale)
+
+
+class SignatureSpot(Flowable):
+    """Room for the visible signature: its page and place are handed to the canvas
+    (``note_box``), where the signer finds them; a draft says here that it is not signed."""
+
+    def __init__(self, width: float, height: float, draft: bool) -> None:
+        super().__init__()
+        self.width, self.height, self.draft = width, height, draft
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        note = getattr(canvas, "note_box", None)
+        if note is not None:
+            note(self.width, self.height)
+        if self.draft:
+            canvas.setStrokeColorRGB(0.5, 0.5, 0.5)
+            canvas.setLineWidth(0.6)
+            canvas.rect(0, 0, self.width, self.height)
+            canvas.setFont(BOLD, 10)
+            canvas.drawString(8, self.height / 2 - 4, f"{DRAFT_MARK}: no digital signature")

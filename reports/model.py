@@ -179,6 +179,7 @@ class ReportContent:
     verification_problems: tuple[Problem, ...]  #: `forensics verify CASE` at report time
     limitations: tuple[str, ...]
     signer: CertificateInfo | None  #: who will sign; None for an unsigned draft
+    tsa_url: str | None = None  #: the RFC 3161 service that time-stamps the signature
 
     @property
     def signed(self) -> bool:
@@ -262,6 +263,7 @@ def build_report_content(
     questions: Sequence[str] = (),
     requested_by: str | None = None,
     signer: CertificateInfo | None = None,
+    tsa_url: str | None = None,
     validation_source: ValidationSource = shipped_validation,
     now: datetime | None = None,
 ) -> ReportContent:
@@ -311,6 +313,7 @@ def build_report_content(
         verification_problems=verification.problems,
         limitations=(),
         signer=signer,
+        tsa_url=tsa_url,
     )
     return _with_limitations(content)
 
@@ -444,8 +447,14 @@ def _with_limitations(content: ReportContent) -> ReportContent:
                 f"SHA-256 fingerprint ({content.signer.fingerprint_sha256}) with the one "
                 "registered for the examiner, not on a certification authority."
             )
-        notes.append("No trusted time-stamp is applied (PAdES B-B): the signing time is the "
-                     "signer's own clock.")
+        if content.tsa_url:
+            notes.append(f"The signature carries an RFC 3161 time-stamp from {content.tsa_url} "
+                         "(PAdES B-T): a third party's time for the signature; trust in it rests "
+                         "on that authority's certificate, whose fingerprint forensics verify "
+                         "--report states.")
+        else:
+            notes.append("No trusted time-stamp is applied (PAdES B-B): the signing time is the "
+                         "signer's own clock.")
     notes.append(
         f"The report covers the custody chain up to seq {content.chain_head[0]}; later events "
         "(including the recording of this report) are not covered by it."

@@ -18,13 +18,14 @@ from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
 
+from forensics.reports.layout import DRAFT_MARK
 from forensics.reports.model import TOOL_NAME, ReportContent
 from forensics.reports.sections import build_story
+from forensics.reports.sign import SignatureBox
 from forensics.reports.styles import BODY, BOLD, MARGIN, PAGE_SIZE
 
 OUTLINE_LEVELS = {"CoverTitle": 0, "Heading1": 0, "Heading2": 1}  #: paragraph style -> bookmark level
 
-DRAFT_MARK = "UNSIGNED DRAFT"
 DIGEST_KEYWORD = "case_data_sha256="  #: in the document's keywords, before the data's SHA-256
 
 
@@ -40,12 +41,19 @@ class _DecoratedCanvas(Canvas):
     """Holds each finished page until the total is known, then decorates them all."""
 
     def __init__(self, *args: Any, decoration: PageDecoration, pages_out: list[int],
-                 **kwargs: Any) -> None:
+                 boxes_out: list[SignatureBox], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._decoration = decoration
         self._pages_out = pages_out
         self._held: list[dict[str, Any]] = []
         self._marks: list[tuple[int, str, int]] = []  # (page, title, level), shared by all pages
+        self._boxes = boxes_out
+
+    def note_box(self, width: float, height: float) -> None:
+        """The visible signature's place: here, on the current page (0-based)."""
+        x1, y1 = self.absolutePosition(0, 0)
+        x2, y2 = self.absolutePosition(width, height)
+        self._boxes.append(SignatureBox(len(self._held), (round(x1), round(y1), round(x2), round(y2))))
 
     def mark(self, title: str, level: int) -> None:
         """A bookmark to the current page (written when the page is)."""
@@ -95,6 +103,15 @@ class _DecoratedCanvas(Canvas):
         self.restoreState()
 
 
+@dataclass(frozen=True)
+class RenderedReport:
+    """The laid-out report, before its data is embedded and it is signed."""
+
+    pdf: bytes
+    pages: int
+    signature_box: SignatureBox | None  #: where the visible signature goes
+
+
 class _OutlinedDoc(SimpleDocTemplate):
     """Notes a bookmark for each section heading as it is laid out."""
 
@@ -105,8 +122,9 @@ class _OutlinedDoc(SimpleDocTemplate):
                 self.canv.mark(flowable.getPlainText(), level)
 
 
-def render_pdf(content: ReportContent, data_digest: str) -> tuple[bytes, int]:
-    """The report's PDF bytes (not yet holding the embedded data) and its page count."""
+def render_pdf(content: ReportContent, data_digest: str) -> RenderedReport:
+    """The report's PDF (not yet holding the embedded data), its page count and the place
+    of its visible signature."""
     buffer = io.BytesIO()
     case = content.case
     doc = _OutlinedDoc(
@@ -123,10 +141,13 @@ def render_pdf(content: ReportContent, data_digest: str) -> tuple[bytes, int]:
     )
     header = f"Forensic examination report {content.report_id} - case {case.number}"
     pages: list[int] = []
+    boxes: list[SignatureBox] = []
+
     canvas_maker = functools.partial(
         _DecoratedCanvas,
         decoration=PageDecoration(header=header, draft=not content.signed),
         pages_out=pages,
+        boxes_out=boxes,
     )
     doc.build(build_story(content, data_digest), canvasmaker=canvas_maker)
-    return buffer.getvalue(), pages[0]
+    return RenderedReport(buffer.getvalue(), pages[0], boxes[-1] if boxes else None)

@@ -26,12 +26,21 @@ from reportlab.platypus import (
 from forensics.reports.appendices import appendices, finding_number
 from forensics.reports.embedded import EMBEDDED_NAME
 from forensics.reports.figures import render_artifact, validation_figures
-from forensics.reports.layout import cell, grid, key_values, para, picture, side_by_side
+from forensics.reports.layout import (
+    SignatureSpot,
+    cell,
+    grid,
+    key_values,
+    para,
+    picture,
+    side_by_side,
+)
 from forensics.reports.model import EvidenceEntry, FindingEntry, ReportContent, registered_method
 from forensics.reports.styles import BODY, FRAME_WIDTH, mono, printable, safe
 from forensics.reports.wording import likelihood_ratio, log10_lr_text, significant
 
 THUMB_SIDE = 90.0  # points
+SIGNATURE_WIDTH, SIGNATURE_HEIGHT = 330.0, 78.0  # the visible signature block, points
 
 
 def build_story(content: ReportContent, data_digest: str) -> list[Flowable]:
@@ -336,6 +345,9 @@ def certification(content: ReportContent, data_digest: str) -> Iterator[Flowable
                    "not certified.", "Statement")
     else:
         yield para(f"Signed: {safe(content.examiner)}, {safe(content.generated_at)} "
-                   "(by the digital signature of this document).", "Statement")
+                   "(by the digital signature of this document, shown below).", "Statement")
+    yield Spacer(1, 6)
+    yield SignatureSpot(SIGNATURE_WIDTH, SIGNATURE_HEIGHT, draft=content.signer is None)
+    yield Spacer(1, 8)
     yield para("Whether this statement meets Rule 902(14), and the notice required with it, in a "
                "given proceeding is for counsel and the court to decide.", "Small")

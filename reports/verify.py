@@ -32,7 +32,7 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.sign.validation.status import SignatureCoverageLevel, TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
 from forensics.audit.chain import verify_events
@@ -57,16 +57,27 @@ class SignatureInfo:
     intact: bool  #: the signed bytes hash to the signed digest
     valid: bool  #: the signature verifies with the certificate's public key
     coverage: str  #: pyHanko's SignatureCoverageLevel name, e.g. "ENTIRE_FILE"
-    signing_time: str  #: as the signer's clock claimed it (no time-stamp), ISO 8601
+    signing_time: str  #: as the signer's clock claimed it, ISO 8601
     certificate: CertificateInfo
     registered_to: str | None  #: examiner the fingerprint is registered to, if checked
+    timestamp: str = ""  #: the RFC 3161 time-stamp's time (PAdES B-T), ISO 8601; "" = none
+    timestamp_authority: str = ""  #: the time-stamping authority's certificate subject
+    timestamp_authority_sha256: str = ""  #: SHA-256 fingerprint of that certificate
+    timestamp_valid: bool | None = None  #: the token is intact and verifies; None = no token
+
+    @property
+    def level(self) -> str:
+        return "PAdES B-T" if self.timestamp else "PAdES B-B"
 
     def as_json(self) -> dict[str, Any]:
         return {
             "field": self.field_name, "subfilter": self.subfilter, "md_algorithm": self.md_algorithm,
             "intact": self.intact, "valid": self.valid, "coverage": self.coverage,
             "signing_time": self.signing_time, "certificate": self.certificate.as_json(),
-            "registered_to": self.registered_to,
+            "registered_to": self.registered_to, "level": self.level,
+            "timestamp": None if not self.timestamp else {
+                "time": self.timestamp, "authority": self.timestamp_authority,
+                "authority_sha256": self.timestamp_authority_sha256, "valid": self.timestamp_valid},
         }
 
 
@@ -202,6 +213,7 @@ def _check_signatures(reader: PdfFileReader, source: str,
             signing_time=status.signer_reported_dt.isoformat() if status.signer_reported_dt else "",
             certificate=cert,
             registered_to=None,
+            **_timestamp_fields(status.timestamp_validity),
         )
         infos.append(info)
         subject = f"signature {name}"
@@ -213,11 +225,26 @@ def _check_signatures(reader: PdfFileReader, source: str,
             problems.append(Problem("signature", subject,
                                     f"{source}: the signature does not verify with the public key "
                                     f"of its certificate {cert.subject}"))
+        elif info.timestamp_valid is False:
+            problems.append(Problem("signature", subject,
+                                    f"{source}: the signature's RFC 3161 time-stamp token does not "
+                                    f"verify (authority {info.timestamp_authority})"))
         elif index == len(embedded) - 1 and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
             problems.append(Problem("signature", subject,
                                     f"{source}: the signature does not cover the entire file "
                                     f"(coverage {info.coverage}): content was added after signing"))
     return tuple(infos)
+
+
+def _timestamp_fields(status: TimestampSignatureStatus | None) -> dict[str, Any]:
+    """SignatureInfo's time-stamp fields from pyHanko's status of the token (trust in the
+    authority, like the signer's, is a separate question: its fingerprint is stated)."""
+    if status is None:
+        return {}
+    tsa = status.signing_cert
+    return {"timestamp": status.timestamp.isoformat(), "timestamp_authority": tsa.subject.human_friendly,
+            "timestamp_authority_sha256": tsa.sha256.hex(),
+            "timestamp_valid": bool(status.intact and status.valid)}
 
 
 def _check_database(repository: Repository, case_number: str, data: dict[str, Any],

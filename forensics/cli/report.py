@@ -22,6 +22,8 @@ def report(
                                         "prompt). Without it: an UNSIGNED DRAFT."),
     cert: Path | None = typer.Option(None, "--cert", help="Certificate of the key "
                                         "[default: the .cert.pem beside it]."),
+    tsa: str | None = typer.Option(None, "--tsa", help="RFC 3161 time-stamping service URL: "
+                                      "the signature gets its time-stamp (PAdES B-T). With --sign."),
     scope: str = typer.Option("", "--scope", help="Scope of the examination (cover page)."),
     question: list[str] = typer.Option([], "--question", help="Question addressed (repeatable)."),
     requested_by: str | None = typer.Option(None, "--requested-by", help="Requesting party "
@@ -31,7 +33,7 @@ def report(
 ) -> None:
     """Render the case's report: cover, conclusions, evidence re-verified now, methods
     and their validation, findings with figures, limitations, custody log and
-    certification, with the case data embedded. Signed (PAdES) with --sign and recorded
+    certification, with the case data embedded. Signed (PAdES; B-T with --tsa) with --sign and recorded
     as a 'report_signed' custody event; otherwise an UNSIGNED DRAFT ('report_drafted')."""
     # reportlab and pyHanko load only when a report is made, not for every command
     from forensics.reports.generate import generate_report
@@ -41,8 +43,11 @@ def report(
     app_state = state(ctx)
     name = check_examiner(examiner)
     signer = None
+    if tsa is not None and sign is None:
+        raise typer.BadParameter("a time-stamp needs a signature: give --sign KEY", param_hint="--tsa")
     if sign is not None:
-        signer = load_signer(sign, read_passphrase(ENV_PASSPHRASE, f"Passphrase of {sign}"), cert)
+        signer = load_signer(sign, read_passphrase(ENV_PASSPHRASE, f"Passphrase of {sign}"), cert,
+                             tsa_url=tsa)
     made = generate_report(
         app_state.repository, app_state.settings.home, case, examiner=name, out=out,
         signer=signer, scope=scope, questions=question, requested_by=requested_by,

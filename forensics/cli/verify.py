@@ -86,9 +86,16 @@ def _verify_report(ctx: typer.Context, path: Path, case: str | None, as_json: bo
             if sig.registered_to:
                 trust += f"; registered for examiner {sig.registered_to!r} in this database"
             typer.echo(f"signature {sig.field_name}: intact={sig.intact} valid={sig.valid} "
-                       f"coverage={sig.coverage} ({sig.subfilter}, {sig.md_algorithm})\n"
+                       f"coverage={sig.coverage} ({sig.level}, {sig.subfilter}, {sig.md_algorithm})\n"
                        f"  certificate {cert.subject}, SHA-256 {cert.fingerprint_sha256}\n"
                        f"  {trust}")
+            if sig.timestamp:
+                typer.echo(f"  time-stamped {sig.timestamp} by {sig.timestamp_authority} "
+                           f"(valid={sig.timestamp_valid}; TSA certificate SHA-256 "
+                           f"{sig.timestamp_authority_sha256})")
+            else:
+                typer.echo(f"  no trusted time-stamp: signing time {sig.signing_time} is the "
+                           "signer's own clock")
         if result.report_id:
             head = result.chain_head or (0, "")
             typer.echo(f"report {result.report_id}, case {result.case_number}: "

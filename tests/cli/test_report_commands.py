@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from typer.testing import CliRunner
@@ -11,6 +12,7 @@ from forensics.cli import app
 from forensics.detectors import registry
 from tests.reports.conftest import flip_byte
 from tests.reports.toy import ReportToyDetector
+from tests.reports.tsa import TSA_NAME, time_stamping_service
 
 runner = CliRunner()
 PASSPHRASE = "correct horse battery"
@@ -111,3 +113,20 @@ def test_new_commands_have_help():
         result = runner.invoke(app, args)
         assert result.exit_code == 0 and "Usage" in result.output
     assert "--report" in runner.invoke(app, ["verify", "--help"]).output
+
+
+def test_report_time_stamped_by_a_local_service(cli, analysed, tmp_path):
+    key = _json(cli("keys", "create", "--json"))["key"]
+    pdf = tmp_path / "stamped.pdf"
+    refused = cli("report", "C1", "--out", str(pdf), "--tsa", "http://127.0.0.1:9/tsa")
+    assert refused.exit_code == 2 and "needs a signature" in refused.output
+    with time_stamping_service() as (url, _):
+        made = cli("report", "C1", "--out", str(pdf), "--sign", key, "--tsa", url, "--json")
+    assert made.exit_code == 0, made.output
+    assert _json(made)["signed"]
+    checked = cli("verify", "--report", str(pdf))
+    assert checked.exit_code == 0, checked.output
+    assert "PAdES B-T" in checked.output and f"time-stamped {datetime.now(UTC).year}" in checked.output
+    assert TSA_NAME in checked.output
+    down = cli("report", "C1", "--out", str(tmp_path / "down.pdf"), "--sign", key, "--tsa", url)
+    assert down.exit_code == 1 and f"{url}: the time-stamping service gave no time-stamp" in down.output

@@ -99,9 +99,9 @@ def test_records_that_differ_from_their_events_are_named(report_parts, signer, t
 
 def test_replaced_data_differs_from_the_digest_the_report_states(report_parts, signer, tmp_path):
     content, data = report_parts
-    pdf, _ = render_pdf(content, "0" * 64)
+    rendered = render_pdf(content, "0" * 64)
     path = tmp_path / "replaced.pdf"
-    path.write_bytes(finish_pdf(pdf, data, signer, report_id=content.report_id))
+    path.write_bytes(finish_pdf(rendered, data, signer, report_id=content.report_id))
     first = verify_report(path).first_failure
     assert first.kind == "embedded" and f"the report states {'0' * 64}" in first.message
 
