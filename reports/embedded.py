@@ -39,6 +39,11 @@ def case_data(content: ReportContent) -> dict[str, Any]:
         "tool": {"name": TOOL_NAME, "version": content.tool_version},
         "case": content.case.as_json(),
         "examiner": content.examiner,
+        "examiner_profile": content.examiner_profile.as_json(),
+        "reviewer": None if content.reviewer is None else content.reviewer.as_json(),
+        "dates": [{"what": what, "when": when} for what, when in content.dates],
+        "interpretation": content.interpretation.as_json(),
+        "propositions": {s.label: s.propositions.as_json() for s in content.summaries},
         "requested_by": content.requested_by,
         "scope": content.scope,
         "questions": list(content.questions),
@@ -56,6 +61,7 @@ def case_data(content: ReportContent) -> dict[str, Any]:
                 "validated": m.validation_digest is not None,
                 "validation_record_digest": m.validation_digest,
                 "validation": dict(m.validation),
+                "assumptions": m.assumptions,
             }
             for m in content.methods
         ],

@@ -96,6 +96,8 @@ def generate_report(
     scope: str = "",
     questions: Sequence[str] = (),
     requested_by: str | None = None,
+    reviewer: str | None = None,
+    interpretation: Path | None = None,
 ) -> GeneratedReport:
     """Render, sign (or mark as draft), write and record a report of a case."""
     examiner = check_examiner(examiner)
@@ -108,7 +110,8 @@ def generate_report(
     content = build_report_content(
         repository, home, case_number, examiner=examiner, scope=scope, questions=questions,
         requested_by=requested_by, signer=None if signer is None else signer.certificate,
-        tsa_url=None if signer is None else signer.tsa_url,
+        tsa_url=None if signer is None else signer.tsa_url, reviewer=reviewer,
+        interpretation_file=interpretation,
     )
     data = case_data(content)
     pdf, pages = produce_pdf(content, data, signer)

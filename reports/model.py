@@ -25,6 +25,9 @@ from forensics.keys import CertificateInfo
 from forensics.model import Artifact, Case, CustodyEvent, EvidenceItem, Finding
 from forensics.model.records import format_time
 from forensics.model.validation import ValidationRecord, shipped_record
+from forensics.reports.examiner import ExaminerProfile, profile_for
+from forensics.reports.interpretation import Interpretation, read_interpretation
+from forensics.reports.propositions import Evaluation, ItemPropositions, propositions
 from forensics.reports.thumbnails import Thumbnail, make_thumbnail
 from forensics.reports.wording import likelihood_ratio, log10_lr_text
 from forensics.storage.repository import Repository, StoredFinding, check_examiner
@@ -142,6 +145,7 @@ class MethodEntry:
     weights_digest: str | None
     description: str  #: from the registered method
     limitations: str  #: what the method cannot see, from the registered method
+    assumptions: str  #: what its result takes for granted (e.g. a fusion's about dependence)
     validation: tuple[tuple[str, str], ...]  #: (label, value) rows; empty = not validated
     validation_digest: str | None  #: SHA-256 of the validation record, None = not validated
     validation_plots: Mapping[str, Any]  #: ROC points and Tippett data of the record
@@ -156,6 +160,8 @@ class ItemSummary:
     original_name: str
     conclusions: tuple[tuple[str, str], ...]  #: (detector name+version, conclusion)
     combined: str  #: the combined statement, or why there is none
+    propositions: ItemPropositions  #: H1, H2, background and what the findings support
+    interpretation: tuple[str, ...] = ()  #: the examiner's opinion on this item
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,10 @@ class ReportContent:
     tool_version: str
     case: Case
     examiner: str
+    examiner_profile: ExaminerProfile  #: the examiner and laboratory block
+    reviewer: ExaminerProfile | None  #: the technical reviewer, if any
+    dates: tuple[tuple[str, str], ...]  #: (what, when): request, receipt, examination, report
+    interpretation: Interpretation  #: the examiner's opinion (may be empty)
     requested_by: str
     scope: str
     questions: tuple[str, ...]
@@ -264,6 +274,8 @@ def build_report_content(
     requested_by: str | None = None,
     signer: CertificateInfo | None = None,
     tsa_url: str | None = None,
+    reviewer: str | None = None,
+    interpretation_file: Path | None = None,
     validation_source: ValidationSource = shipped_validation,
     now: datetime | None = None,
 ) -> ReportContent:
@@ -291,13 +303,20 @@ def build_report_content(
     events = tuple(repository.iter_events(case_number))
     head = (events[-1].seq, events[-1].hash) if events else (0, "0" * 64)
     methods = _methods(findings, validation_source)
-    summaries = tuple(_summary(e.item, findings) for e in evidence)
+    labels = [e.item.label for e in evidence]
+    interpretation = (Interpretation() if interpretation_file is None
+                      else read_interpretation(interpretation_file, labels))
+    summaries = tuple(_summary(e.item, findings, interpretation) for e in evidence)
     content = ReportContent(
         report_id=new_report_id(case_number, moment),
         generated_at=format_time(moment),
         tool_version=__version__,
         case=case,
         examiner=examiner,
+        examiner_profile=profile_for(home, examiner, signer),
+        reviewer=None if reviewer is None else profile_for(home, check_examiner(reviewer)),
+        dates=_dates(case, events, moment),
+        interpretation=interpretation,
         requested_by=requested_by if requested_by is not None else case.requested_by,
         scope=scope or (
             f"Examination of every evidence item recorded in case {case.number} with the "
@@ -357,9 +376,11 @@ def _methods(
         method = registered_method(name)
         methods.append(MethodEntry(
             name=name, version=version, config_digest=config, weights_digest=weights,
-            description=("(not registered in this installation)" if method is None
-                         else method.description),
+            description=(f"(no description: the method '{name}' is not installed where this "
+                         "report was made; its findings are shown from their data)"
+                         if method is None else method.description),
             limitations="" if method is None else method.limitations,
+            assumptions="" if method is None else method.assumptions,
             validation=() if record is None else validation_rows(record),
             validation_digest=None if record is None else record.digest,
             validation_plots={} if record is None else record.plots,
@@ -374,7 +395,26 @@ def _combined(finding: FindingEntry) -> bool:
     return method is not None and issubclass(method, Combiner)
 
 
-def _summary(item: EvidenceItem, findings: Sequence[FindingEntry]) -> ItemSummary:
+def _dates(case: Case, events: Sequence[CustodyEvent], moment: datetime) -> tuple[tuple[str, str], ...]:
+    """When the examination was requested (the case opened), the evidence received
+    (acquired), examined (findings recorded) and reported, from the custody log."""
+    def day(stamp: str) -> str:
+        return stamp[:16].replace("T", " ")
+
+    received = [e.time for e in events if e.action == "acquired"]
+    examined = [e.time for e in events if e.action in ("finding_recorded", "finding_rerun")]
+    rows = [("Request (case opened)", day(format_time(case.created_at)))]
+    if received:
+        rows.append(("Evidence received (acquired)", day(received[0]) if len(received) == 1
+                     else f"{day(received[0])} to {day(received[-1])}"))
+    if examined:
+        rows.append(("Examination (findings recorded)", f"{day(examined[0])} to {day(examined[-1])}"))
+    rows.append(("Report", day(format_time(moment))))
+    return tuple(rows)
+
+
+def _summary(item: EvidenceItem, findings: Sequence[FindingEntry],
+             interpretation: Interpretation) -> ItemSummary:
     own = [f for f in findings if f.evidence_sha256 == item.sha256]
     combined = next((f for f in own if _combined(f)), None)
     if combined is not None:
@@ -391,6 +431,10 @@ def _summary(item: EvidenceItem, findings: Sequence[FindingEntry]) -> ItemSummar
             (f"{f.detector} {f.detector_version}", f.conclusion) for f in own if not _combined(f)
         ),
         combined=statement,
+        propositions=propositions(item, [
+            Evaluation(f"{f.detector} {f.detector_version}", f.log10_lr, f.verdict, f.reason,
+                       _combined(f)) for f in own if f.verdict != "error"]),
+        interpretation=interpretation.for_item(item.label),
     )
 
 
@@ -403,6 +447,25 @@ def method_notes(methods: Sequence[MethodEntry], findings: Sequence[FindingEntry
         if method is not None:
             own = [f.finding for f in findings if f.detector == name]
             notes.extend(method.case_notes(own, labels))
+    return notes
+
+
+def disagreements(findings: Sequence[FindingEntry]) -> list[str]:
+    """Items on which methods point in opposite directions (one supports manipulation,
+    another authenticity): a court must hear that they disagree."""
+    notes = []
+    for label in dict.fromkeys(f.evidence_label for f in findings):
+        own = [f for f in findings if f.evidence_label == label and not _combined(f)]
+        sides = {side: [f for f in own if f.verdict == side]
+                 for side in ("supports_manipulation", "supports_authenticity")}
+        if all(sides.values()):
+            def named(group: list[FindingEntry]) -> str:
+                return ", ".join(f"{f.detector} ({f.conclusion.split(':')[0].split(' (')[0]})"
+                                 for f in group)
+            notes.append(f"The methods disagree on {label}: {named(sides['supports_manipulation'])} "
+                         f"point to manipulation, {named(sides['supports_authenticity'])} to "
+                         "authenticity. Each method sees different traces (section 3); the "
+                         "conclusions for this item must be read with that in mind.")
     return notes
 
 
@@ -423,6 +486,7 @@ def _with_limitations(content: ReportContent) -> ReportContent:
     if not any(_combined(f) for f in content.findings):
         notes.append("No combined statement over the methods is given: no validated fusion "
                      "method was applied.")
+    notes.extend(disagreements(content.findings))
     errors = sorted({f"{f.evidence_label} ({f.detector})" for f in content.findings
                      if f.verdict == "error"})
     if errors:

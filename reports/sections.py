@@ -11,7 +11,7 @@ shown from their data (``forensics.reports.figures`` draws the artifacts).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from reportlab.platypus import (
     CondPageBreak,
@@ -25,6 +25,7 @@ from reportlab.platypus import (
 
 from forensics.reports.appendices import appendices, finding_number
 from forensics.reports.embedded import EMBEDDED_NAME
+from forensics.reports.examiner import ExaminerProfile
 from forensics.reports.figures import render_artifact, validation_figures
 from forensics.reports.layout import (
     SignatureSpot,
@@ -35,7 +36,13 @@ from forensics.reports.layout import (
     picture,
     side_by_side,
 )
-from forensics.reports.model import EvidenceEntry, FindingEntry, ReportContent, registered_method
+from forensics.reports.model import (
+    EvidenceEntry,
+    FindingEntry,
+    ItemSummary,
+    ReportContent,
+    registered_method,
+)
 from forensics.reports.styles import BODY, FRAME_WIDTH, mono, printable, safe
 from forensics.reports.wording import likelihood_ratio, log10_lr_text, significant
 
@@ -83,13 +90,16 @@ def cover(content: ReportContent, data_digest: str) -> Iterator[Flowable]:
         ("Report ID", safe(content.report_id)),
         ("Case", f"{safe(case.number)}: {safe(case.title)}"),
         ("Requesting party", safe(content.requested_by or "(not recorded)")),
-        ("Examiner", safe(content.examiner)),
-        ("Date of report (UTC)", safe(content.generated_at[:19].replace("T", " "))),
+        *((f"{what} (UTC)", safe(when)) for what, when in content.dates),
         ("Status", _signature_line(content)),
         ("Evidence items / findings", f"{len(content.evidence)} / {len(content.findings)}"),
         ("Software", safe(f"deepfake-forensics {content.tool_version}")),
     ])
-    yield Spacer(1, 14)
+    yield para("Examiner and laboratory", "Heading2")
+    yield _person(content.examiner_profile)
+    if content.reviewer is not None:
+        yield para("Technical reviewer", "Heading2")
+        yield _person(content.reviewer)
     yield para("Scope", "Heading2")
     yield para(safe(content.scope))
     yield para("Questions addressed", "Heading2")
@@ -106,36 +116,70 @@ def cover(content: ReportContent, data_digest: str) -> Iterator[Flowable]:
     yield PageBreak()
 
 
+def _person(profile: ExaminerProfile) -> Flowable:
+    rows = [(label, safe(value)) for label, value in profile.rows()]
+    rows.append(("Source", safe(profile.source)))
+    return key_values(rows)
+
+
 # -- 1 conclusions ----------------------------------------------------------------------
 
 
 def summary(content: ReportContent, data_digest: str) -> Iterator[Flowable]:
     yield para("1 Conclusions", "Heading1")
     yield para(
-        "Each method's result is stated on the ENFSI (2015) verbal scale of the likelihood "
-        "ratio (LR) for the proposition that the file was synthetically generated or "
-        "manipulated against the proposition that it is an unaltered recording: LR 2-10 weak, "
-        "10-100 moderate, 100-1,000 moderately strong, 1,000-10,000 strong, 10,000-1,000,000 "
-        "very strong, above that extremely strong support (mirrored below 1 for support of "
-        "authenticity). A method without a validation record gives no LR: its result is "
-        "marked <b>not validated</b>; where a method could not decide, the result is "
-        "<b>inconclusive</b> with the reason.")
+        "For each item, the questions on the cover are answered by weighing the findings "
+        "against two propositions stated for that item, given the background information "
+        "listed with them. Following the ENFSI guideline for evaluative reporting (2015), "
+        "what the findings support is said as a likelihood ratio (LR): how many times more "
+        "probable the findings are if one proposition is true than if the other is; the "
+        "verbal scale is LR 2-10 weak, 10-100 moderate, 100-1,000 moderately strong, "
+        "1,000-10,000 strong, 10,000-1,000,000 very strong, above that extremely strong "
+        "support. The LR is about the findings, not the probability that a proposition is "
+        "true: that also depends on other information in the case, which is for the court.")
     if content.verification_problems:
         yield para(f"<b>Warning:</b> re-verification of the case at report time found "
                    f"{len(content.verification_problems)} problem(s); see sections 2 and 5.")
     else:
         yield para("Re-verification at report time: every stored evidence file matched its "
                    "SHA-256, every finding its digest, and the custody chain held.")
+    if content.interpretation.general:
+        yield from _opinion(content.interpretation.general, content)
     entries = {e.item.label: e for e in content.evidence}
     for item in content.summaries:
-        rows = [[printable(method), cell(text)] for method, text in item.conclusions]
-        rows.append(["Combined statement", cell(item.combined)])
-        head = side_by_side([thumbnail(entries[item.label], 70),
-                             para(f"<b>{safe(item.label)}</b> {safe(item.original_name)}", "Heading3")],
-                            [80, FRAME_WIDTH - 80], valign="MIDDLE")
-        # KeepTogether still splits a block taller than a page.
-        yield KeepTogether([head, *grid(["Method", "Conclusion"], rows, [120, FRAME_WIDTH - 120])])
+        yield from _item_conclusions(item, entries[item.label], content)
     yield PageBreak()
+
+
+def _item_conclusions(item: ItemSummary, entry: EvidenceEntry,
+                      content: ReportContent) -> Iterator[Flowable]:
+    props = item.propositions
+    head = side_by_side([thumbnail(entry, 70),
+                         para(f"<b>{safe(item.label)}</b> {safe(item.original_name)}", "Heading2")],
+                        [80, FRAME_WIDTH - 80], valign="MIDDLE")
+    yield KeepTogether([
+        head,
+        para("<b>What the findings support</b>", "BodyText"),
+        *(para(f"<b>{safe(line)}</b>") for line in props.statements),
+        para("<b>Propositions</b>"),
+        para(safe(props.h1)), para(safe(props.h2)),
+    ])
+    yield para("<b>Background information</b>")
+    yield ListFlowable([ListItem(para(safe(b), "Small")) for b in props.background],
+                       bulletType="bullet", bulletFontName=BODY, start="\u2022")
+    rows = [[printable(method), cell(text)] for method, text in item.conclusions]
+    rows.append(["Combined statement", cell(item.combined)])
+    yield from grid(["Method", "Result (section 4)"], rows, [120, FRAME_WIDTH - 120])
+    if item.interpretation:
+        yield from _opinion(item.interpretation, content)
+    yield Spacer(1, 10)
+
+
+def _opinion(paragraphs: Sequence[str], content: ReportContent) -> Iterator[Flowable]:
+    yield para(f"<b>Examiner's interpretation</b> (the opinion of {safe(content.examiner)}, "
+               "not a result of the methods)", "Small")
+    for text in paragraphs:
+        yield para(safe(text), "Opinion")
 
 
 # -- 2 evidence -------------------------------------------------------------------------
@@ -191,6 +235,7 @@ def methods(content: ReportContent, data_digest: str) -> Iterator[Flowable]:
             key_values([
                 ("Description", safe(m.description or "(no description registered)")),
                 ("Validation", validation),
+                *([("Assumptions", safe(m.assumptions))] if m.assumptions else []),
                 ("Limitations", safe(m.limitations or "(none stated by the method)")),
                 ("Findings in this report", str(m.findings)),
             ]),

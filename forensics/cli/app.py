@@ -14,6 +14,7 @@ from forensics.cli import (
     custody,
     db,
     distributed,
+    examiner,
     keys,
     models,
     report,
@@ -72,6 +73,7 @@ app.command("detectors")(analyze.detectors)
 app.command("status")(distributed.status)
 app.command("worker")(distributed.worker)
 app.add_typer(keys.app, name="keys")
+app.add_typer(examiner.app, name="examiner")
 app.add_typer(models.app, name="models")
 app.command("report")(report.report)
 app.command("validate")(validate.validate)

@@ -28,6 +28,11 @@ def report(
     question: list[str] = typer.Option([], "--question", help="Question addressed (repeatable)."),
     requested_by: str | None = typer.Option(None, "--requested-by", help="Requesting party "
                                                "[default: as recorded with the case]."),
+    reviewer: str | None = typer.Option(None, "--reviewer", help="Technical reviewer's name "
+                                           "(their profile from `forensics examiner set`, if any)."),
+    interpretation: Path | None = typer.Option(None, "--interpretation", help="UTF-8 text printed "
+                                                  "as the examiner's opinion; a paragraph starting "
+                                                  "'E2:' goes with that item."),
     examiner: str | None = EXAMINER_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -51,6 +56,7 @@ def report(
     made = generate_report(
         app_state.repository, app_state.settings.home, case, examiner=name, out=out,
         signer=signer, scope=scope, questions=question, requested_by=requested_by,
+        reviewer=reviewer, interpretation=interpretation,
     )
     if as_json:
         emit_json(dict(made.as_json(), ok=True))

@@ -61,6 +61,10 @@ class Method(ABC, Generic[ConfigT]):
     description: ClassVar[str] = ""  #: one sentence for the report's method list
     #: What the method cannot see, in words a court reads (the report's limitations).
     limitations: ClassVar[str] = ""
+    #: What its result takes for granted (e.g. a fusion's assumption about how far the
+    #: methods it combines are independent), in words a court reads; "" when nothing beyond
+    #: the validation's representativeness.
+    assumptions: ClassVar[str] = ""
     # True for methods whose signal can only incriminate (a generator's tag): their
     # absence is no evidence of authenticity, so calibrated LRs are never below 1.
     one_sided: ClassVar[bool] = False

@@ -130,6 +130,15 @@ class Fusion(Combiner[FusionModel]):
         "likelihood ratio its validation data can support."
     )
 
+    assumptions: ClassVar[str] = (
+        "Multiplying the methods' likelihood ratios would assume that they are conditionally "
+        "independent given each proposition (that, for a file of either kind, one method's "
+        "result says nothing about another's). The fusion does not assume that: it assumes "
+        "instead that the methods depend on one another on the examined files as they did on "
+        "its validation data, where their weights were fitted, and that those files are "
+        "represented by that data."
+    )
+
     @classmethod
     def default_config(cls) -> FusionModel:
         shipped = shipped_fusion()

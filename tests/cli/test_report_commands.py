@@ -130,3 +130,24 @@ def test_report_time_stamped_by_a_local_service(cli, analysed, tmp_path):
     assert TSA_NAME in checked.output
     down = cli("report", "C1", "--out", str(tmp_path / "down.pdf"), "--sign", key, "--tsa", url)
     assert down.exit_code == 1 and f"{url}: the time-stamping service gave no time-stamp" in down.output
+
+
+def test_examiner_profile_reviewer_and_interpretation(cli, analysed, tmp_path):
+    saved = cli("examiner", "set", "--role", "Forensic video examiner", "--qualification", "MSc",
+                "--qualification", "8 years of casework", "--organisation", "County Lab",
+                "--address", "1 Harbour St", "--json")
+    assert saved.exit_code == 0, saved.output
+    shown = _json(cli("examiner", "show", "--json"))
+    assert shown["qualifications"] == ["MSc", "8 years of casework"] and shown["organisation"] == "County Lab"
+    assert "Role: Forensic video examiner" in cli("examiner", "show").output
+    opinion = tmp_path / "opinion.txt"
+    opinion.write_text("E2: consistent with up-sampling.\n")
+    made = cli("report", "C1", "--out", str(tmp_path / "r.pdf"), "--reviewer", "Rita Reviewer",
+               "--interpretation", str(opinion), "--json")
+    assert made.exit_code == 0, made.output
+    opinion.write_text("E7: no such item\n")
+    bad = cli("report", "C1", "--out", str(tmp_path / "bad.pdf"), "--interpretation", str(opinion))
+    assert bad.exit_code == 1 and str(opinion) in bad.output and "E7" in bad.output
+    assert not (tmp_path / "bad.pdf").exists()
+    for args in (["examiner", "--help"], ["examiner", "set", "--help"], ["examiner", "show", "--help"]):
+        assert runner.invoke(app, args).exit_code == 0

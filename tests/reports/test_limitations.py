@@ -20,7 +20,7 @@ def _finding(sha: str, detector: str, details: dict[str, Any]) -> Finding:
 
 def _method(name: str, limitations: str) -> MethodEntry:
     return MethodEntry(name=name, version="1.0.0", config_digest="c", weights_digest=None,
-                       description="", limitations=limitations, validation=(),
+                       description="", limitations=limitations, assumptions="", validation=(),
                        validation_digest=None, validation_plots={}, findings=1)
 
 
