@@ -21,8 +21,15 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 
-from forensics.canonical import canonical_bytes, digest
+from forensics.canonical import canonical_bytes, digest, sha256_hex
 from forensics.errors import IntegrityError
+from forensics.reports.case_uco import (
+    CASE_VERSION,
+    EXPORT_NAME,
+    case_export,
+    export_bytes,
+    exported_findings,
+)
 from forensics.reports.model import TOOL_NAME, ReportContent
 
 EMBEDDED_NAME = "forensic-case-data.json"
@@ -73,7 +80,24 @@ def case_data(content: ReportContent) -> dict[str, Any]:
             "problems": [p.as_json() for p in content.verification_problems],
         },
         "signer": None if content.signer is None else content.signer.as_json(),
+        "case_uco": {"file": EXPORT_NAME, "case_version": CASE_VERSION,
+                     "sha256": sha256_hex(case_uco_bytes(content))},
     }
+
+
+def case_uco_bytes(content: ReportContent) -> bytes:
+    """The case as CASE/UCO JSON-LD, as embedded beside the case data."""
+    rows = ((f.evidence_label, f.digest, f.finding) for f in content.findings)
+    return export_bytes(case_export(content.case, [e.item for e in content.evidence],
+                                    exported_findings(rows), content.events, TOOL_NAME,
+                                    content.tool_version))
+
+
+def case_uco_attachment(content: ReportContent) -> tuple[str, bytes, str, str]:
+    """The CASE export as an ``attach`` extra: (name, bytes, media type, description)."""
+    return (EXPORT_NAME, case_uco_bytes(content), "application/ld+json",
+            f"The case as CASE {CASE_VERSION} / UCO JSON-LD: items with hashes and provenance, "
+            "custody events as investigative actions, findings as analytic results, tools.")
 
 
 def data_digest(data: dict[str, Any]) -> str:
@@ -86,47 +110,52 @@ def finding_body_digest(finding: dict[str, Any]) -> str:
     return digest({k: v for k, v in finding.items() if k not in FINDING_EXTRA_KEYS})
 
 
-def attach(writer: BasePdfFileWriter, data: dict[str, Any], *, when: datetime | None = None) -> None:
-    """Embed ``data`` as ``EMBEDDED_NAME`` in the document's embedded-file name tree."""
+def attach(writer: BasePdfFileWriter, data: dict[str, Any], *, when: datetime | None = None,
+           extra: tuple[tuple[str, bytes, str, str], ...] = ()) -> None:
+    """Embed ``data`` as ``EMBEDDED_NAME`` in the document's embedded-file name tree, and
+    each (name, bytes, media type, description) of ``extra`` beside it."""
     moment = when or datetime.now(UTC)
-    stream = embed.EmbeddedFileObject.from_file_data(
-        writer,
-        data=canonical_bytes(data),
-        mime_type="application/json",
-        params=embed.EmbeddedFileParams(creation_date=moment, modification_date=moment),
+    files = (
+        (EMBEDDED_NAME, canonical_bytes(data), "application/json",
+         "Machine-readable case data of this report (canonical JSON): findings with digests, "
+         "evidence hashes, the custody events up to the chain head."),
+        *extra,
     )
-    embed.embed_file(
-        writer,
-        embed.FileSpec(
-            file_spec_string=EMBEDDED_NAME,
-            file_name=EMBEDDED_NAME,
-            embedded_data=stream,
-            description="Machine-readable case data of this report (canonical JSON): "
-            "findings with digests, evidence hashes, the custody events up to the chain head.",
-        ),
-    )
+    for name, content, media_type, description in files:
+        stream = embed.EmbeddedFileObject.from_file_data(
+            writer, data=content, mime_type=media_type,
+            params=embed.EmbeddedFileParams(creation_date=moment, modification_date=moment),
+        )
+        embed.embed_file(writer, embed.FileSpec(file_spec_string=name, file_name=name,
+                                                embedded_data=stream, description=description))
+
+
+def read_attachment(reader: PdfFileReader, name: str, source: str) -> bytes:
+    """The bytes of the embedded file ``name``; IntegrityError naming ``source`` and it."""
+    try:
+        names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
+    except (KeyError, TypeError):
+        raise IntegrityError(f"{source}: no embedded files; {name} is missing", subject=name) from None
+    specs = [names[i + 1].get_object() for i in range(0, len(names) - 1, 2) if str(names[i]) == name]
+    if len(specs) != 1:
+        problem = "is missing" if not specs else f"appears {len(specs)} times"
+        raise IntegrityError(f"{source}: the embedded file {name} {problem}", subject=name)
+    try:
+        stream = specs[0]["/EF"]["/F"].get_object()
+        if not isinstance(stream, generic.StreamObject):
+            raise IntegrityError(f"{source}: {name} is not a stream", subject=name)
+        return bytes(stream.data)
+    except (KeyError, PdfError, zlib.error) as exc:
+        raise IntegrityError(f"{source}: the embedded file {name} cannot be read "
+                             f"({type(exc).__name__}: {exc})", subject=name) from None
 
 
 def read_embedded(reader: PdfFileReader, source: str) -> tuple[bytes, dict[str, Any]]:
     """The embedded case data's bytes and parsed JSON; IntegrityError naming ``source``."""
+    raw = read_attachment(reader, EMBEDDED_NAME, source)
     try:
-        names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
-    except (KeyError, TypeError):
-        raise IntegrityError(f"{source}: no embedded files; the case data "
-                             f"{EMBEDDED_NAME} is missing", subject=EMBEDDED_NAME) from None
-    specs = [names[i + 1].get_object() for i in range(0, len(names) - 1, 2)
-             if str(names[i]) == EMBEDDED_NAME]
-    if len(specs) != 1:
-        problem = "is missing" if not specs else f"appears {len(specs)} times"
-        raise IntegrityError(f"{source}: the embedded case data {EMBEDDED_NAME} {problem}",
-                             subject=EMBEDDED_NAME)
-    try:
-        stream = specs[0]["/EF"]["/F"].get_object()
-        if not isinstance(stream, generic.StreamObject):
-            raise IntegrityError(f"{source}: {EMBEDDED_NAME} is not a stream", subject=EMBEDDED_NAME)
-        raw = stream.data
         data = json.loads(raw.decode("utf-8"))
-    except (KeyError, PdfError, zlib.error, UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:
         raise IntegrityError(f"{source}: the embedded case data {EMBEDDED_NAME} cannot be read "
                              f"({type(exc).__name__}: {exc})", subject=EMBEDDED_NAME) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:

@@ -20,7 +20,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from forensics.canonical import sha256_hex
 from forensics.errors import ForensicsError
 from forensics.model import CustodyEvent
-from forensics.reports.embedded import attach, case_data, data_digest
+from forensics.reports.embedded import attach, case_data, case_uco_attachment, data_digest
 from forensics.reports.model import ReportContent, build_report_content
 from forensics.reports.render import RenderedReport, render_pdf
 from forensics.reports.sign import ReportSigner, sign_pdf
@@ -65,14 +65,16 @@ def produce_pdf(content: ReportContent, data: dict[str, Any],
     Returns the file's bytes and its page count.
     """
     rendered = render_pdf(content, data_digest(data))
-    return finish_pdf(rendered, data, signer, report_id=content.report_id), rendered.pages
+    return finish_pdf(rendered, data, signer, report_id=content.report_id,
+                      extra=(case_uco_attachment(content),)), rendered.pages
 
 
 def finish_pdf(rendered: RenderedReport, data: dict[str, Any], signer: ReportSigner | None, *,
-               report_id: str) -> bytes:
-    """Embed ``data`` into a rendered report and sign it, in one incremental update."""
+               report_id: str, extra: tuple[tuple[str, bytes, str, str], ...] = ()) -> bytes:
+    """Embed ``data`` (and the ``extra`` files) into a rendered report and sign it, in one
+    incremental update."""
     writer = IncrementalPdfFileWriter(io.BytesIO(rendered.pdf))
-    attach(writer, data)
+    attach(writer, data, extra=extra)
     if signer is None:
         out = io.BytesIO()
         writer.write(out)

@@ -39,7 +39,12 @@ from forensics.audit.chain import verify_events
 from forensics.canonical import sha256_hex
 from forensics.errors import IntegrityError
 from forensics.keys import CertificateInfo
-from forensics.reports.embedded import EMBEDDED_NAME, finding_body_digest, read_embedded
+from forensics.reports.embedded import (
+    EMBEDDED_NAME,
+    finding_body_digest,
+    read_attachment,
+    read_embedded,
+)
 from forensics.reports.generate import REPORT_SIGNED
 from forensics.reports.render import DIGEST_KEYWORD
 from forensics.reports.standalone import check_embedded_custody
@@ -157,6 +162,7 @@ def verify_report(path: Path, repository: Repository | None = None,
                                     "in the embedded data does not re-hash to its digest "
                                     "(the embedded data was altered)"))
     problems.extend(_check_data_digest(reader, sha256_hex(embedded), source))
+    problems.extend(_check_case_uco(reader, data, source))
     events, custody = check_embedded_custody(data)
     problems.extend(custody)
     checked = False
@@ -186,6 +192,22 @@ def _check_data_digest(reader: PdfFileReader, actual: str, source: str) -> list[
     if stated != actual:
         return [Problem("embedded", EMBEDDED_NAME, f"{source}: the embedded case data has SHA-256 "
                         f"{actual}, but the report states {stated} (the data was replaced)")]
+    return []
+
+
+def _check_case_uco(reader: PdfFileReader, data: dict[str, Any], source: str) -> list[Problem]:
+    """The embedded CASE/UCO export against the SHA-256 the case data records for it."""
+    recorded = data.get("case_uco")
+    if not isinstance(recorded, dict):
+        return []  # a report made before the export was embedded
+    name = str(recorded.get("file"))
+    try:
+        actual = sha256_hex(read_attachment(reader, name, source))
+    except IntegrityError as exc:
+        return [Problem("embedded", name, str(exc))]
+    if actual != recorded.get("sha256"):
+        return [Problem("embedded", name, f"{source}: the embedded CASE export {name} has SHA-256 "
+                        f"{actual}, but the case data records {recorded.get('sha256')} (it was replaced)")]
     return []
 
 

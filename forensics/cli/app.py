@@ -15,6 +15,7 @@ from forensics.cli import (
     db,
     distributed,
     examiner,
+    export,
     keys,
     models,
     report,
@@ -76,6 +77,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(examiner.app, name="examiner")
 app.add_typer(models.app, name="models")
 app.command("report")(report.report)
+app.command("export")(export.export)
 app.command("validate")(validate.validate)
 train.app.command("cnn")(train_cnn.cnn)
 train.app.command("faceforgery")(train_faceforgery.faceforgery)

@@ -151,3 +151,19 @@ def test_examiner_profile_reviewer_and_interpretation(cli, analysed, tmp_path):
     assert not (tmp_path / "bad.pdf").exists()
     for args in (["examiner", "--help"], ["examiner", "set", "--help"], ["examiner", "show", "--help"]):
         assert runner.invoke(app, args).exit_code == 0
+
+
+def test_export_case_as_case_uco(cli, analysed, tmp_path):
+    out = tmp_path / "case.jsonld"
+    made = cli("export", "C1", "--format", "case", "--out", str(out))
+    assert made.exit_code == 0, made.output
+    document = json.loads(out.read_text())
+    assert document["@context"]["investigation"] == "https://ontology.caseontology.org/case/investigation/"
+    assert any(n["@type"] == "investigation:Investigation" and n["core:name"] == "C1"
+               for n in document["@graph"])
+    printed = cli("export", "C1", "--format", "case")
+    assert printed.exit_code == 0 and json.loads(printed.stdout) == document
+    again = cli("export", "C1", "--format", "case", "--out", str(out))
+    assert again.exit_code == 1 and "already exists" in again.output
+    assert cli("export", "C1", "--format", "stix").exit_code == 2
+    assert cli("export", "NO-SUCH", "--format", "case").exit_code == 1
