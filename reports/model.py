@@ -413,6 +413,18 @@ def _dates(case: Case, events: Sequence[CustodyEvent], moment: datetime) -> tupl
     return tuple(rows)
 
 
+def _history(own: Sequence[FindingEntry]) -> list[str]:
+    """What each method says its findings on an item show of the file's history."""
+    facts = []
+    for name in dict.fromkeys(f.detector for f in own):
+        method = registered_method(name)
+        if method is not None:
+            mine = [f for f in own if f.detector == name]
+            facts += [f"{name} {mine[0].detector_version}: {fact}"
+                      for fact in method.background([f.finding for f in mine])]
+    return facts
+
+
 def _summary(item: EvidenceItem, findings: Sequence[FindingEntry],
              interpretation: Interpretation) -> ItemSummary:
     own = [f for f in findings if f.evidence_sha256 == item.sha256]
@@ -433,7 +445,7 @@ def _summary(item: EvidenceItem, findings: Sequence[FindingEntry],
         combined=statement,
         propositions=propositions(item, [
             Evaluation(f"{f.detector} {f.detector_version}", f.log10_lr, f.verdict, f.reason,
-                       _combined(f)) for f in own if f.verdict != "error"]),
+                       _combined(f)) for f in own if f.verdict != "error"], _history(own)),
         interpretation=interpretation.for_item(item.label),
     )
 

@@ -19,7 +19,6 @@ from forensics.model import EvidenceItem, verbal_scale
 from forensics.reports.wording import times_more_probable
 
 NEUTRAL_LOG10 = 0.30103  # |LR| < 2: the ENFSI scale's "no support either way"
-NO_LR_VERDICTS = ("supports_manipulation", "supports_authenticity", "not_validated")
 
 
 @dataclass(frozen=True)
@@ -51,18 +50,19 @@ def _noun(item: EvidenceItem) -> str:
     return {"image": "image", "video": "video recording"}.get(item.kind, "file")
 
 
-def propositions(item: EvidenceItem, evaluations: Sequence[Evaluation]) -> ItemPropositions:
-    """The propositions, background and statements for ``item``."""
+def propositions(item: EvidenceItem, evaluations: Sequence[Evaluation],
+                 history: Sequence[str] = ()) -> ItemPropositions:
+    """The propositions, background and statements for ``item``; ``history``: what the
+    methods found about the file's history ("metadata: encoder tags name FFmpeg ...")."""
     noun = _noun(item)
-    history = [f"{e.method}: {e.reason}" for e in evaluations
-               if e.log10_lr is None and e.verdict in NO_LR_VERDICTS and e.reason]
     background = [
         f"{item.label} is a {item.media_type} {noun} of {item.size:,} bytes, received as "
         f"\"{item.original_name}\" on {item.acquired_at:%Y-%m-%d}"
         + (f" (note at acquisition: {item.note})" if item.note else "") + ".",
         "Nothing is known here about how it was made beyond what the file itself shows; "
         "the examiner was given no account of its recording.",
-        *(f"The file's own history, as found (no likelihood ratio): {fact}" for fact in history),
+        *(f"The file's history, as a method found it (no evidence either way by itself): {fact}"
+          for fact in history),
     ]
     h1 = (f"H1: the {noun} {item.label} was wholly or partly made by synthetic generation (e.g. "
           "a GAN or diffusion model), or the scene or faces it shows were manipulated (e.g. a "

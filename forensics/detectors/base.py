@@ -113,6 +113,13 @@ class Method(ABC, Generic[ConfigT]):
         return []
 
     @classmethod
+    def background(cls, findings: Sequence[Finding]) -> list[str]:
+        """What this method's findings on one item say about the file's history (edited,
+        re-encoded, rewritten by some software), in sentences: the report's propositions
+        for the item allow for it and list it as background information."""
+        return []
+
+    @classmethod
     def figure(cls, artifact: Artifact) -> Figure | None:
         """How to draw one of this method's artifacts (``artifact.data`` is set); None
         lets the report fall back to its generic drawing. Images are shown as they are."""

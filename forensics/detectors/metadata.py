@@ -290,6 +290,13 @@ class MetadataDetector(Detector[MetadataConfig]):
             details["truncated"] = truncated
         return signal_finding(self, evidence, signal, details)
 
+    @classmethod
+    def background(cls, findings: Sequence[Finding]) -> list[str]:
+        """The context signals (editing, re-encoding, container and provenance traces): the
+        file's history, which is no evidence of generation either way."""
+        return [f.reason for f in findings
+                if f.verdict is Verdict.INCONCLUSIVE and f.details.get("signal") not in (None, "none")]
+
     def validation_score(self, findings: Sequence[Finding]) -> float | None:
         """1 when a generator signal was found, 0 otherwise (a file whose metadata was read
         but carries no generator tag is a valid "no" for validation); None for errors."""

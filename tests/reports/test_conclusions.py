@@ -5,6 +5,7 @@ and reviewer block with the dates, method assumptions, and disagreement between 
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -17,6 +18,7 @@ from forensics.reports.generate import generate_report, produce_pdf
 from forensics.reports.interpretation import read_interpretation
 from forensics.reports.model import (
     FindingEntry,
+    _history,
     _methods,
     build_report_content,
     disagreements,
@@ -51,11 +53,11 @@ def test_propositions_are_stated_per_item_and_allow_for_its_history():
                                 "H1 is true than if H2 is true (moderate support for manipulation, "
                                 "ENFSI scale).",)
     reencoded = propositions(_item(), [
-        Evaluation("structure 1.1.0", None, "supports_manipulation", "rewritten by FFmpeg (Lavf)", False),
         Evaluation("cnn 1.0.0", 1.0, "supports_manipulation", "r", False),
-        Evaluation("frequency 1.2.0", -0.5, "inconclusive", "r", False)])
+        Evaluation("frequency 1.2.0", -0.5, "inconclusive", "r", False)],
+        history=["metadata 2.0.0: Encoder tags name FFmpeg (libavformat)"])
     assert "allows for the processing the background information records" in reencoded.h2
-    assert any("structure 1.1.0: rewritten by FFmpeg (Lavf)" in b for b in reencoded.background)
+    assert any("metadata 2.0.0: Encoder tags name FFmpeg" in b for b in reencoded.background)
     assert "not multiplied" in reencoded.statements[-1] and len(reencoded.statements) == 3
     fused = propositions(_item("image/jpeg"), [
         Evaluation("cnn 1.0.0", 1.0, "supports_manipulation", "r", False),
@@ -72,6 +74,16 @@ def _entry(detector: str, verdict: str, log10_lr: float | None) -> FindingEntry:
                    verbal=None if log10_lr is None else verbal_scale(log10_lr),
                    verdict=Verdict(verdict), reason="why")
     return FindingEntry(made, digest=made.digest, evidence_label="E1", artifacts=(), record={})
+
+
+def test_the_metadata_method_names_the_files_history_and_nothing_else():
+    context = _entry("metadata", "inconclusive", None)
+    context = FindingEntry(replace(context.finding, reason="Encoder tags name FFmpeg",
+                                   details={"signal": "encoder_software"}), "d", "E1", (), {})
+    nothing = FindingEntry(replace(context.finding, reason="No metadata signal found",
+                                   details={"signal": "none"}), "d", "E1", (), {})
+    assert _history([context, nothing, _entry("cnn", "supports_manipulation", 1.0)]) == [
+        "metadata 1.0.0: Encoder tags name FFmpeg"]
 
 
 def test_methods_that_disagree_are_named_and_the_fusion_states_its_assumption():
