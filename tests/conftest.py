@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,9 +45,10 @@ def postgres_unavailable() -> str | None:
     return _pg_unavailable
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database, dropped afterwards."""
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards (skipped, with the reason,
+    where no server answers)."""
     reason = postgres_unavailable()
     if reason and os.environ.get("FORENSICS_REQUIRE_POSTGRES") == "1":
         pytest.fail(f"FORENSICS_REQUIRE_POSTGRES=1 but {reason}")
@@ -65,6 +67,13 @@ def postgres_url() -> Iterator[str]:
                 "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -46,6 +46,9 @@ def analyze(
     wait: bool = typer.Option(True, "--wait/--no-wait",
                               help="With --queue: follow the units until all are done or failed."),
     queue_name: str = typer.Option("forensics", "--queue-name", help="With --queue: the queue."),
+    wait_timeout: float | None = typer.Option(
+        None, "--wait-timeout", min=0,
+        help="With --queue: stop waiting after this many seconds (exit 1; the work stays queued)."),
     broker: str | None = BROKER_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -64,7 +67,7 @@ def analyze(
     if queue:
         analyze_queued(app_state.settings.db_url, repository, case, items, detectors,
                        examiner_name, broker=broker, queue_name=queue_name, wait=wait,
-                       as_json=as_json)
+                       wait_timeout=wait_timeout, as_json=as_json)
         return
     total = sum(1 for d in detectors for i in items if i.kind in d.inputs)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

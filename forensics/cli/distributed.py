@@ -54,7 +54,7 @@ def worker(
     findings in the case database (PostgreSQL, shared by every worker) from the evidence
     store (FORENSICS_HOME, on a filesystem every worker mounts). Stops on SIGTERM or
     Ctrl-C after the units in hand."""
-    from forensics.distributed.app import broker_url, connect, require_shared_database
+    from forensics.distributed.app import app, broker_url, connect, require_shared_database
     from forensics.settings import ENV_DB_URL, ENV_HOME
     from forensics.storage.engine import open_database
 
@@ -64,7 +64,9 @@ def worker(
         raise ConfigurationError(f"{settings.home}: no evidence store here (set --home or {ENV_HOME} "
                                  "to the shared case root)")
     open_database(settings.db_url).dispose()  # schema checked now; each process connects itself
-    app = connect(broker_url(broker), "the worker did not start")
+    url = broker_url(broker)
+    connect(url, "the worker did not start")
+    app.conf.broker_url = url
     # the worker's processes read these (they are forked after this point)
     os.environ[ENV_DB_URL] = settings.db_url
     os.environ[ENV_HOME] = str(settings.home)
@@ -114,7 +116,7 @@ def status(
 
 def analyze_queued(db_url: str, repository: Repository, case: str, items: Sequence[EvidenceItem],
                    detectors: Sequence[Detector[Any]], examiner: str, *, broker: str | None,
-                   queue_name: str, wait: bool, as_json: bool) -> None:
+                   queue_name: str, wait: bool, wait_timeout: float | None, as_json: bool) -> None:
     """`forensics analyze CASE --queue`: send the units not yet done, then (unless
     --no-wait) follow them to the end; exit 1 when a unit failed or a file could not
     be analysed."""
@@ -144,7 +146,7 @@ def analyze_queued(db_url: str, repository: Repository, case: str, items: Sequen
             bar.update(task, completed=counts["done"] + counts["failed"],
                        description=" ".join(f"{k} {counts[k]}" for k in STATES))
 
-        statuses = enqueue.wait(ledger, case, queued.units, show)
+        statuses = enqueue.wait(ledger, case, queued.units, show, wait_timeout)
     digests = {d for s in statuses for d in s.finding_digests}
     errors = [f for f in repository.list_findings(case) if f.digest in digests and f.verdict == "error"]
     failed = [s for s in statuses if s.state.value == "failed"]

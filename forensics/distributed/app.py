@@ -13,23 +13,26 @@ from forensics.settings import ENV_BROKER_URL, ENV_DB_URL
 TASK_ANALYSE_ITEM = "forensics.analyse_item"
 DEFAULT_QUEUE = "forensics"
 
-app = Celery("forensics", include=["forensics.distributed.tasks"])
-app.conf.update(
+CONFIG = {
     # A unit is acknowledged only after it ran; a worker that dies (SIGKILL, power)
     # leaves it unacknowledged, and the broker delivers it again.
-    task_acks_late=True,
-    task_reject_on_worker_lost=True,
-    worker_prefetch_multiplier=1,  # one unit in hand per process: none stranded by a kill
-    task_default_queue=DEFAULT_QUEUE,
-    task_serializer="json",
-    accept_content=["json"],
-    task_ignore_result=True,  # results are the findings in the case database
-    broker_connection_retry_on_startup=True,
+    "task_acks_late": True,
+    "task_reject_on_worker_lost": True,
+    "worker_prefetch_multiplier": 1,  # one unit in hand per process: none stranded by a kill
+    "task_default_queue": DEFAULT_QUEUE,
+    "task_serializer": "json",
+    "accept_content": ["json"],
+    "task_ignore_result": True,  # results are the findings in the case database
+    "broker_connection_retry_on_startup": True,
     # Redis redelivers an unacknowledged message after this many seconds (RabbitMQ at
     # once, when the dead worker's connection closes); longer than any one unit.
-    broker_transport_options={"visibility_timeout": 3600, "confirm_publish": True},
-    worker_hijack_root_logger=False,
-)
+    "broker_transport_options": {"visibility_timeout": 3600, "confirm_publish": True},
+    "worker_hijack_root_logger": False,
+}
+
+#: The workers' application: the task is registered on it.
+app = Celery("forensics", include=["forensics.distributed.tasks"])
+app.conf.update(CONFIG)
 
 
 def require_shared_database(db_url: str) -> None:
@@ -56,15 +59,17 @@ def broker_url(given: str | None) -> str:
 
 
 def connect(url: str, consequence: str, timeout_s: float = 5.0) -> Celery:
-    """The application bound to ``url``, after the broker answered; ``consequence``
-    ends the error message (what did not happen)."""
-    app.conf.broker_url = url
+    """A client application bound to ``url`` (its own connection pool: a process may
+    talk to several brokers), after the broker answered; ``consequence`` ends the
+    error message (what did not happen)."""
+    client = Celery("forensics", broker=url, set_as_current=False)
+    client.conf.update(CONFIG)
     try:
-        with app.connection_for_write() as connection:
+        with client.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=timeout_s)
     except Exception as exc:  # kombu raises per transport; all mean: not reachable
         raise QueueError(
             f"message broker {maybe_sanitize_url(url)} does not answer "
             f"({type(exc).__name__}: {exc}); {consequence}"
         ) from exc
-    return app
+    return client

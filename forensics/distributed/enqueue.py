@@ -55,13 +55,21 @@ def enqueue(ledger: WorkLedger, broker: str, case_number: str, units: Sequence[W
 
 
 def wait(ledger: WorkLedger, case_number: str, units: Sequence[WorkUnit],
-         on_progress: Callable[[Counter[UnitState]], None], poll_s: float = 0.5) -> list[UnitStatus]:
-    """Poll the ledger until every one of ``units`` is done or failed; their statuses."""
+         on_progress: Callable[[Counter[UnitState]], None], timeout_s: float | None = None,
+         poll_s: float = 0.5) -> list[UnitStatus]:
+    """Poll the ledger until every one of ``units`` is done or failed; their statuses.
+    After ``timeout_s`` a ``QueueError`` says what is still open (the work stays queued)."""
     wanted = set(units)
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
     while True:
         statuses = [s for s in ledger.statuses(case_number) if s.unit in wanted]
         counts = Counter(s.state for s in statuses)
         on_progress(counts)
         if sum(counts[s] for s in FINISHED) >= len(wanted):
             return statuses
+        if deadline is not None and time.monotonic() > deadline:
+            raise QueueError(
+                f"case {case_number}: after {timeout_s:g} s, {counts[UnitState.QUEUED]} units "
+                f"are still queued and {counts[UnitState.RUNNING]} running (is a worker taking "
+                f"this queue?); the work stays queued: `forensics status {case_number}`")
         time.sleep(poll_s)
