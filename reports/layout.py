@@ -19,7 +19,6 @@ from forensics.reports.styles import (
     MONO_CELL,
     STYLES,
     TABLE,
-    printable,
     safe,
 )
 
@@ -39,7 +38,7 @@ def cell(text: object, *, markup: bool = False) -> Paragraph:
 
 def key_values(rows: Sequence[tuple[str, str]], key_width: float = 130) -> Table:
     """A two-column table; values are markup (already made safe)."""
-    table = Table([[printable(k), Paragraph(v, STYLES["Cell"])] for k, v in rows],
+    table = Table([[cell(k), Paragraph(v, STYLES["Cell"])] for k, v in rows],
                   colWidths=[key_width, FRAME_WIDTH - key_width])
     table.setStyle(KEY_VALUE)
     return table

@@ -9,6 +9,7 @@ token: PAdES B-T, a signing time a third party vouches for; without one, PAdES B
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,10 @@ from forensics.keys import (
     load_private_key,
 )
 from forensics.reports.fonts import SANS, font_file
+
+# fontTools warns that it drops DejaVu's FontForge timestamp table (FFTM) when it subsets
+# the font for the signature block: harmless, and not for the examiner's terminal.
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 SIGNATURE_FIELD = "ExaminerSignature"
 DIGEST_ALGORITHM = "sha256"

@@ -1,9 +1,11 @@
 """A small picture of every evidence item: the image itself, or a video's key frame.
 
-The reader of a report sees which file each conclusion is about. A video shows the key
-frame nearest its middle (the one a seek lands on, decoded without the frames between),
-turned as the container says it is displayed. A file that cannot be decoded gets no
-thumbnail and the reason is printed instead.
+The reader of a report sees which file each conclusion is about. A video shows the frame
+at its middle, or at ``KEY_FRAME_S`` when it is longer, turned as the container says it
+is displayed. It is decoded from the start: a seek lands on a clean picture only where
+the stream has true key frames, and encoders using periodic intra refresh (as x264 can)
+have none, so a seek gives a half-grey or green picture. A file that cannot be decoded
+gets no thumbnail and the reason is printed instead.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from PIL import Image
 from forensics.errors import EvidenceError
 
 THUMBNAIL_SIDE = 240  #: pixels of the longer side (about 3 cm at 200 dpi)
+KEY_FRAME_S = 2.0  #: latest time shown (decoding from the start costs time up to it)
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,16 @@ def _key_frame(path: Path) -> Thumbnail:
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
-            if container.duration:  # in AV_TIME_BASE units (microseconds)
-                container.seek(container.duration // 2, any_frame=False, backward=True)
-            frame = next(container.decode(stream))
+            middle = container.duration / 2e6 if container.duration else 0.0  # microseconds
+            target = min(middle, KEY_FRAME_S)
+            frame = None
+            for frame in container.decode(stream):
+                if frame.time is None or frame.time >= target:
+                    break
+            if frame is None:
+                raise ValueError("the video has no frame")
             seconds = float(frame.time) if frame.time is not None else 0.0
             pixels = frame.to_ndarray(format="rgb24")
-        return Thumbnail(_jpeg(upright(pixels, display_rotation(path))), f"key frame at {seconds:.1f} s")
-    except (av.error.FFmpegError, IndexError, StopIteration, ValueError, OSError) as exc:
-        return Thumbnail(None, f"no thumbnail: the video's key frame cannot be decoded ({exc})")
+        return Thumbnail(_jpeg(upright(pixels, display_rotation(path))), f"frame at {seconds:.1f} s")
+    except (av.error.FFmpegError, IndexError, ValueError, OSError) as exc:
+        return Thumbnail(None, f"no thumbnail: the video's frames cannot be decoded ({exc})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+NEAR_ONE_LOG10 = 0.0414  #: log10(1.1)
 MAX_LIST_VALUES = 8  #: values of a list (e.g. per-frame scores) printed before "... N more"
 
 
@@ -30,7 +31,10 @@ def significant(value: float, digits: int = 3) -> str:
 
 
 def likelihood_ratio(log10_lr: float) -> str:
-    """The LR in words-ready form: "25", "1/25", "3,200,000" (two significant digits)."""
+    """The LR in words-ready form: "25", "1/25", "3,200,000" (two significant digits);
+    "1" within 10% of one, where the direction means nothing."""
+    if abs(log10_lr) < NEAR_ONE_LOG10:
+        return "1"
     ratio = 10 ** abs(log10_lr)
     text = significant(ratio, 2) if ratio < 1e7 else f"10^{abs(log10_lr):.1f}"
     return text if log10_lr >= 0 else f"1/{text}"
@@ -43,7 +47,8 @@ def times_more_probable(log10_lr: float) -> str:
 
 
 def log10_lr_text(log10_lr: float) -> str:
-    return f"{log10_lr:+.1f}"
+    """One decimal with its sign; 0.0 without one (not "-0.0")."""
+    return "0.0" if round(log10_lr, 1) == 0 else f"{log10_lr:+.1f}"
 
 
 def value_text(value: Any) -> str:

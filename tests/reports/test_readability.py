@@ -7,6 +7,7 @@ import io
 import re
 import subprocess
 
+from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from forensics.reports.thumbnails import make_thumbnail
@@ -98,11 +99,24 @@ def test_every_item_has_a_thumbnail(signed_report, report_repository, analysed_c
 def test_a_video_gets_its_key_frame_and_a_damaged_file_the_reason(tmp_path):
     ffmpeg = needs_tool("ffmpeg")
     video = tmp_path / "clip.mp4"
+    # periodic intra refresh, as x264 can write: no key frame after the first, so a seek to
+    # the middle would decode a broken picture
     subprocess.run([ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
-                    "-t", "4", "-g", "10", "-pix_fmt", "yuv420p", str(video)], check=True)
+                    "-t", "4", "-c:v", "libx264", "-intra-refresh", "1", "-g", "10",
+                    "-pix_fmt", "yuv420p", str(video)], check=True)
     made = make_thumbnail(video, "video")
-    assert made.jpeg is not None and made.what.startswith("key frame at ")
-    assert 1.0 <= float(made.what.split()[3]) <= 2.0  # the key frame at or before the middle
+    assert made.jpeg is not None and made.what == "frame at 2.0 s"  # the middle of 4 s
+    # the picture is frame 20 (2.0 s at 10 fps): closer to it than to its neighbours
+    got = Image.open(io.BytesIO(made.jpeg)).convert("RGB").resize((80, 60))
+
+    def frame(n: int) -> Image.Image:
+        raw = subprocess.run([ffmpeg, "-v", "error", "-i", str(video), "-vf", f"select=eq(n\\,{n})",
+                              "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                             capture_output=True, check=True).stdout
+        return Image.frombytes("RGB", (160, 120), raw).resize((80, 60))
+
+    differences = {n: _mean_difference(frame(n), got) for n in (18, 19, 20, 21, 22)}
+    assert min(differences, key=differences.__getitem__) == 20, differences
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(video.read_bytes()[:200])
     failed = make_thumbnail(broken, "video")
@@ -111,3 +125,8 @@ def test_a_video_gets_its_key_frame_and_a_damaged_file_the_reason(tmp_path):
     damaged.write_bytes(b"\xff\xd8\xff\xe0 not a jpeg")
     bad_image = make_thumbnail(damaged, "image")
     assert bad_image.jpeg is None and str(damaged) in bad_image.what
+
+
+def _mean_difference(a: Image.Image, b: Image.Image) -> float:
+    pairs = zip(a.tobytes(), b.tobytes(), strict=True)
+    return sum(abs(x - y) for x, y in pairs) / (a.width * a.height * 3)
