@@ -102,18 +102,19 @@ def render_artifact(
 
 def colour_bar(scale: ColourScale, width: float) -> Drawing:
     """A horizontal colour bar with the scale's end labels (what low and high mean)."""
-    height, bar_w = 26.0, min(width * 0.6, 260.0)
+    height, bar_w = 34.0, min(width * 0.6, 260.0)
     drawing = Drawing(width, height)
     left = (width - bar_w) / 2
     steps = 64
     for i in range(steps):
         r, g, b = scale.colour_at(i / (steps - 1))
-        drawing.add(Rect(left + i * bar_w / steps, 12, bar_w / steps + 0.3, 9, strokeColor=None,
+        drawing.add(Rect(left + i * bar_w / steps, 22, bar_w / steps + 0.3, 9, strokeColor=None,
                          fillColor=colors.Color(r, g, b)))
-    drawing.add(Rect(left, 12, bar_w, 9, strokeColor=colors.black, strokeWidth=0.4, fillColor=None))
+    drawing.add(Rect(left, 22, bar_w, 9, strokeColor=colors.black, strokeWidth=0.4, fillColor=None))
     text = {"fontName": BODY, "fontSize": 8}
-    drawing.add(String(left, 2, f"0: {scale.low}"[:70], textAnchor="start", **text))
-    drawing.add(String(left + bar_w, 2, f"1: {scale.high}"[:70], textAnchor="end", **text))
+    # one line per end, so that long meanings never overlap
+    drawing.add(String(left, 12, f"left end: {scale.low}"[:80], textAnchor="start", **text))
+    drawing.add(String(left + bar_w, 2, f"right end: {scale.high}"[:80], textAnchor="end", **text))
     return drawing
 
 

@@ -401,14 +401,17 @@ def _dates(case: Case, events: Sequence[CustodyEvent], moment: datetime) -> tupl
     def day(stamp: str) -> str:
         return stamp[:16].replace("T", " ")
 
+    def span(times: list[str]) -> str:
+        first, last = day(times[0]), day(times[-1])
+        return first if first == last else f"{first} to {last}"
+
     received = [e.time for e in events if e.action == "acquired"]
     examined = [e.time for e in events if e.action in ("finding_recorded", "finding_rerun")]
     rows = [("Request (case opened)", day(format_time(case.created_at)))]
     if received:
-        rows.append(("Evidence received (acquired)", day(received[0]) if len(received) == 1
-                     else f"{day(received[0])} to {day(received[-1])}"))
+        rows.append(("Evidence received (acquired)", span(received)))
     if examined:
-        rows.append(("Examination (findings recorded)", f"{day(examined[0])} to {day(examined[-1])}"))
+        rows.append(("Examination (findings recorded)", span(examined)))
     rows.append(("Report", day(format_time(moment))))
     return tuple(rows)
 

@@ -56,7 +56,8 @@ def propositions(item: EvidenceItem, evaluations: Sequence[Evaluation],
     methods found about the file's history ("metadata: encoder tags name FFmpeg ...")."""
     noun = _noun(item)
     background = [
-        f"{item.label} is a {item.media_type} {noun} of {item.size:,} bytes, received as "
+        f"{item.label} is {'an' if noun[0] in 'aeiou' else 'a'} {noun} ({item.media_type}) of "
+        f"{item.size:,} bytes, received as "
         f"\"{item.original_name}\" on {item.acquired_at:%Y-%m-%d}"
         + (f" (note at acquisition: {item.note})" if item.note else "") + ".",
         "Nothing is known here about how it was made beyond what the file itself shows; "

@@ -9,7 +9,7 @@ token: PAdES B-T, a signing time a third party vouches for; without one, PAdES B
 
 from __future__ import annotations
 
-import logging
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,15 +19,13 @@ from pyhanko.keys.internal import (
     translate_pyca_cryptography_cert_to_asn1,
     translate_pyca_cryptography_key_to_asn1,
 )
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
-from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from forensics.errors import SigningError
@@ -38,20 +36,11 @@ from forensics.keys import (
     load_certificate,
     load_private_key,
 )
-from forensics.reports.fonts import SANS, font_file
-
-# fontTools warns that it drops DejaVu's FontForge timestamp table (FFTM) when it subsets
-# the font for the signature block: harmless, and not for the examiner's terminal.
-logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+from forensics.reports.signature_block import block_pdf
 
 SIGNATURE_FIELD = "ExaminerSignature"
 DIGEST_ALGORITHM = "sha256"
 TSA_TIMEOUT_S = 15
-STAMP_TEXT = ("Digitally signed by %(signer)s\n"
-              "Signing time (signer's clock): %(ts)s\n"
-              "%(time_source)s\n"
-              "Certificate SHA-256: %(fp_head)s\n"
-              "%(fp_tail)s")
 
 
 @dataclass(frozen=True)
@@ -110,14 +99,21 @@ def sign_pdf(writer: BasePdfFileWriter, signer: ReportSigner, *, reason: str,
             SIGNATURE_FIELD, on_page=box.page, box=box.box))
     timestamper = (None if signer.tsa_url is None
                    else RequestsHTTPTimeStamper(signer.tsa_url, timeout=TSA_TIMEOUT_S))
-    pdf_signer = signers.PdfSigner(meta, signer=signer.signer, timestamper=timestamper,
-                                   stamp_style=_stamp_style())
-    time_source = (f"RFC 3161 time-stamp from {signer.tsa_url} in the signature"
-                   if signer.tsa_url else "no trusted time-stamp")
+    with tempfile.TemporaryDirectory(prefix="forensics-signature-") as folder:
+        style = None
+        if box is not None:  # pyHanko imports the block from a file
+            block = Path(folder) / "block.pdf"
+            x1, y1, x2, y2 = box.box
+            block.write_bytes(_block(signer, x2 - x1, y2 - y1))
+            style = StaticStampStyle.from_pdf_file(str(block), border_width=0)
+        pdf_signer = signers.PdfSigner(meta, signer=signer.signer, timestamper=timestamper,
+                                       stamp_style=style)
+        return _sign(pdf_signer, writer, signer)
+
+
+def _sign(pdf_signer: signers.PdfSigner, writer: BasePdfFileWriter, signer: ReportSigner) -> bytes:
     try:
-        output = pdf_signer.sign_pdf(writer, appearance_text_params={
-            "fp_head": cert.fingerprint_sha256[:32], "fp_tail": cert.fingerprint_sha256[32:],
-            "time_source": time_source})
+        output = pdf_signer.sign_pdf(writer)
     except (TimestampRequestError, requests.RequestException) as exc:
         raise SigningError(f"{signer.tsa_url}: the time-stamping service gave no time-stamp "
                            f"({exc}); the report was not signed") from None
@@ -126,11 +122,11 @@ def sign_pdf(writer: BasePdfFileWriter, signer: ReportSigner, *, reason: str,
     return output.getvalue()
 
 
-def _stamp_style() -> TextStampStyle:
-    return TextStampStyle(
-        stamp_text=STAMP_TEXT,
-        timestamp_format="%Y-%m-%d %H:%M:%S %Z",
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(font_file(SANS)), font_size=8)),
-        border_width=1,
-        background=None,
-    )
+def _block(signer: ReportSigner, width: float, height: float) -> bytes:
+    cert = signer.certificate
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    time_source = (f"Time-stamp: RFC 3161, from {signer.tsa_url}" if signer.tsa_url
+                   else "No trusted time-stamp (PAdES B-B)")
+    return block_pdf(width, height, f"Digitally signed by {cert.common_name or cert.subject}",
+                     [f"Signing time (signer's clock): {now}", time_source, "Certificate SHA-256:"],
+                     [cert.fingerprint_sha256[:32], cert.fingerprint_sha256[32:]])

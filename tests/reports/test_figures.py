@@ -114,7 +114,7 @@ def test_a_heatmap_is_drawn_with_its_colour_scale_and_the_caveat():
     drawn = render_artifact(artifact, 400, CnnDetector)
     assert isinstance(drawn.flowable, Table)  # the image above its colour bar
     bar = drawn.flowable._cellvalues[1][0]
-    assert isinstance(bar, Drawing) and "0: no contribution" in _texts(bar)
+    assert isinstance(bar, Drawing) and "left end: no contribution" in _texts(bar)
     assert "not a map of tampering" in drawn.caption
     # the bar's colours are those the heatmaps are painted with (nets.gradcam)
     from forensics.nets.gradcam import _jet

@@ -5,6 +5,7 @@ certification page; an unreachable service stops the report, naming the URL."""
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from datetime import UTC, datetime
 
@@ -85,10 +86,16 @@ def test_a_visible_signature_block_on_the_certification_page(stamped_report, sig
                            "-"], capture_output=True, text=True, check=True).stdout
     flat = " ".join(page.split())
     fingerprint = signer.certificate.fingerprint_sha256
-    assert "Digitally signed by Test Examiner" in flat and "RFC 3161 time-stamp from" in flat
+    assert "Digitally signed by Test Examiner" in flat and "Time-stamp: RFC 3161, from http://127.0.0.1" in flat
     assert fingerprint[:32] in flat and fingerprint[32:] in flat
     certification = flat.index("7 Certification")
     assert flat.index("Digitally signed by") > certification
+    # set with the right glyph widths: "Digitally" at 8 pt is about 33 pt wide (twice that
+    # when a font's 2048-unit widths are written as if per 1000)
+    boxes = subprocess.run([tool, "-bbox", str(stamped_report.path), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    word = re.search(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">Digitally<', boxes)
+    assert word is not None and 25 < float(word.group(2)) - float(word.group(1)) < 45
 
 
 def test_an_unreachable_service_stops_the_report(report_repository, home, analysed_case,
