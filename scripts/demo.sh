@@ -34,10 +34,18 @@ if [[ ! -f $KEY ]]; then
     echo "==> forensics keys create (the demo examiner's signing key)"
     forensics keys create --examiner "Demo Examiner" --organization "Demo Forensic Lab"
 fi
+echo "==> forensics examiner set (the demo examiner's profile, printed in the report)"
+forensics examiner set --role "Demo forensic examiner" --qualification "Demo training only" \
+    --organisation "Demo Forensic Lab" --address "1 Example Street"
 REPORT="casefiles/$CASE/reports/$CASE-report.pdf"
 echo "==> forensics report $CASE --sign $KEY"
 forensics report "$CASE" --sign "$KEY" --out "$REPORT" --scope "Is the portrait photograph authentic?" \
     --question "Was any of the acquired media generated or manipulated by AI?"
+echo "==> forensics verify --report $REPORT (from the PDF alone)"
+forensics verify --report "$REPORT"
 echo "==> forensics verify --report $REPORT --case $CASE"
 forensics verify --report "$REPORT" --case "$CASE"
-echo "==> demo case $CASE complete: signed report $REPORT"
+EXPORT="casefiles/$CASE/$CASE.case.jsonld"
+echo "==> forensics export $CASE --format case --out $EXPORT (CASE/UCO JSON-LD)"
+forensics export "$CASE" --format case --out "$EXPORT"
+echo "==> demo case $CASE complete: signed report $REPORT, CASE export $EXPORT"
