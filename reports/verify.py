@@ -238,7 +238,7 @@ def _check_signatures(reader: PdfFileReader, source: str,
             **_timestamp_fields(status.timestamp_validity),
         )
         infos.append(info)
-        subject = f"signature {name}"
+        subject = name  # printed after the kind: "signature ExaminerSignature"
         if not info.intact:
             problems.append(Problem("signature", subject,
                                     f"{source}: digest mismatch - the signed bytes were changed "
