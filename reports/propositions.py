@@ -12,6 +12,7 @@ method gave a ratio, the report says that no evaluative statement can be made.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -96,9 +97,18 @@ def _statements(item: EvidenceItem, evaluations: Sequence[Evaluation]) -> tuple[
         return (f"No evaluative statement can be made about {item.label}: no validated method "
                 "gave a likelihood ratio for it. What the methods found is reported as "
                 "investigative information only (section 4).",)
-    lines = [f"By {e.method} alone: {support_sentence(e.log10_lr, item.label)}"  # type: ignore[arg-type]
-             for e in rated]
+    lines = []
+    for e in rated:
+        assert e.log10_lr is not None
+        sentence = support_sentence(e.log10_lr, item.label)
+        lines.append(f"By {e.method} alone, {sentence[0].lower()}{sentence[1:]}")
     if len(rated) > 1:
         lines.append("These likelihood ratios are not multiplied into one: the methods are not "
                      "independent, and no validated fusion was applied to them.")
     return tuple(lines)
+
+
+def items_asked(question: str, labels: Sequence[str]) -> list[str]:
+    """The items a question names ("E1", "E2" ...), in case order; every item when it names none."""
+    named = set(re.findall(r"\bE\d+\b", question))
+    return [label for label in labels if label in named] or list(labels)

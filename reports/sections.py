@@ -43,6 +43,7 @@ from forensics.reports.model import (
     ReportContent,
     registered_method,
 )
+from forensics.reports.propositions import items_asked
 from forensics.reports.styles import BODY, FRAME_WIDTH, mono, printable, safe
 from forensics.reports.wording import likelihood_ratio, log10_lr_text, significant
 
@@ -143,12 +144,27 @@ def summary(content: ReportContent, data_digest: str) -> Iterator[Flowable]:
     else:
         yield para("Re-verification at report time: every stored evidence file matched its "
                    "SHA-256, every finding its digest, and the custody chain held.")
+    yield from _answers(content)
     if content.interpretation.general:
         yield from _opinion(content.interpretation.general, content)
     entries = {e.item.label: e for e in content.evidence}
     for item in content.summaries:
         yield from _item_conclusions(item, entries[item.label], content)
     yield PageBreak()
+
+
+def _answers(content: ReportContent) -> Iterator[Flowable]:
+    """Each question of the cover, answered per item it names (every item when it names none)."""
+    statements = {s.label: s.propositions.statements for s in content.summaries}
+    rows = []
+    for number, question in enumerate(content.questions, start=1):
+        for label in items_asked(question, list(statements)):
+            rows.append([str(number), label, cell(" ".join(statements[label]))])
+    if rows:
+        yield para("<b>The questions, answered per item</b> (the propositions and the background "
+                   "they rest on follow for each item)")
+        yield from grid(["Q", "Item", "What the findings support"], rows, [24, 36, FRAME_WIDTH - 60])
+        yield Spacer(1, 8)
 
 
 def _item_conclusions(item: ItemSummary, entry: EvidenceEntry,

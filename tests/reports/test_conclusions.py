@@ -24,7 +24,12 @@ from forensics.reports.model import (
     disagreements,
     shipped_validation,
 )
-from forensics.reports.propositions import Evaluation, propositions, support_sentence
+from forensics.reports.propositions import (
+    Evaluation,
+    items_asked,
+    propositions,
+    support_sentence,
+)
 from tests.conftest import EXAMINER
 from tests.reports.conftest import needs_tool
 
@@ -49,7 +54,7 @@ def test_propositions_are_stated_per_item_and_allow_for_its_history():
     plain = propositions(_item(), [Evaluation("cnn 1.0.0", 1.0, "supports_manipulation", "r", False)])
     assert plain.h1.startswith("H1: the video recording E3 was") and "E3 is a camera video recording" in plain.h2
     assert "allows for the processing" not in plain.h2
-    assert plain.statements == ("By cnn 1.0.0 alone: The findings are about 10 times more probable if "
+    assert plain.statements == ("By cnn 1.0.0 alone, the findings are about 10 times more probable if "
                                 "H1 is true than if H2 is true (moderate support for manipulation, "
                                 "ENFSI scale).",)
     reencoded = propositions(_item(), [
@@ -84,6 +89,13 @@ def test_the_metadata_method_names_the_files_history_and_nothing_else():
                                    details={"signal": "none"}), "d", "E1", (), {})
     assert _history([context, nothing, _entry("cnn", "supports_manipulation", 1.0)]) == [
         "metadata 1.0.0: Encoder tags name FFmpeg"]
+
+
+def test_a_question_is_answered_for_the_items_it_names_else_for_all():
+    labels = ["E1", "E2", "E3"]
+    assert items_asked("Was the face in E3 swapped, and is E1 a camera file?", labels) == ["E1", "E3"]
+    assert items_asked("Were any of the files generated?", labels) == labels
+    assert items_asked("Is E12 genuine?", labels) == labels  # names no item of this case
 
 
 def test_methods_that_disagree_are_named_and_the_fusion_states_its_assumption():
@@ -138,15 +150,19 @@ def test_the_report_states_propositions_opinion_examiner_reviewer_and_dates(
     opinion.write_text("The two stills were examined together.\n\nE2: I read the peaks as up-sampling.\n")
     made = generate_report(report_repository, home, analysed_case, examiner=EXAMINER,
                            out=tmp_path / "r.pdf", signer=signer, reviewer="Rita Reviewer",
-                           interpretation=opinion)
+                           interpretation=opinion, questions=["Is E2 generated?"])
     text = subprocess.run([needs_tool("pdftotext"), str(made.path), "-"], capture_output=True, text=True,
                           check=True).stdout
     flat = " ".join(text.split())
+    # the question names E2 only: one answer row, for E2, before the items' own sections
+    answers = flat[flat.index("The questions, answered per item"):flat.index("Examiner's interpretation")]
+    assert "1 E2 By test-report-toy 2.1.0 alone, the findings are about 26 times more probable" in answers
+    assert " E1 " not in answers
     for needed in ("Examiner and laboratory", "Forensic image examiner", "BSc Physics",
                    "County Forensic Lab", "1 Harbour St", "Technical reviewer", "Rita Reviewer",
                    "PhD Signal Processing", "Request (case opened)", "Evidence received (acquired)",
                    "Examination (findings recorded)",
-                   "The findings are about 26 times more probable if H1 is true than if H2 is true",
+                   "the findings are about 26 times more probable if H1 is true than if H2 is true",
                    "No evaluative statement can be made about E1", "H1: the image E2 was",
                    "Background information", "Examiner's interpretation (the opinion of Test Examiner",
                    "The two stills were examined together.", "I read the peaks as up-sampling."):
