@@ -200,8 +200,10 @@ def run_units(
     chosen: dict[tuple[int, ...], Sequence[AnyDetector]] = {}
     for evidence, detectors_of_item in work:
         if recording.ledger is not None:
-            detectors_of_item = [d for d in detectors_of_item if recording.ledger.start(
-                recording.case_number, unit_of(evidence.sha256, d), recording.host)]
+            to_run = set(recording.ledger.start(
+                recording.case_number, [unit_of(evidence.sha256, d) for d in detectors_of_item],
+                recording.host))
+            detectors_of_item = [d for d in detectors_of_item if unit_of(evidence.sha256, d) in to_run]
         key = tuple(id(d) for d in detectors_of_item)
         groups.setdefault(key, []).append(evidence)
         chosen[key] = detectors_of_item
@@ -252,11 +254,11 @@ def analyze_case(
     recording = Recording(repository, store, case_number, examiner)
     with Analyser(chosen) as analyser:
         recorded = run_units(recording, analyser, [(e, chosen) for e in inputs], labels, on_step)
-    recorded.extend(_combine(recording, recorded))
+    recorded.extend(combine_recorded(recording, recorded))
     return AnalysisRun(tuple(recorded), tuple(skipped))
 
 
-def _combine(recording: Recording, recorded: Sequence[RecordedFinding]) -> list[RecordedFinding]:
+def combine_recorded(recording: Recording, recorded: Sequence[RecordedFinding]) -> list[RecordedFinding]:
     """Each registered combiner's finding per item, from this run's findings."""
     by_item: dict[str, list[RecordedFinding]] = {}
     for r in recorded:
@@ -281,7 +283,7 @@ def combine_queued(recording: Recording, detectors_run: Sequence[AnyDetector],
     ledger = recording.ledger
     assert ledger is not None, "queued work has a ledger"
     unit = unit_of(evidence_sha256, combiner)
-    if not ledger.start(recording.case_number, unit, recording.host):
+    if not ledger.start(recording.case_number, [unit], recording.host):
         return []
     builds = {unit_of(evidence_sha256, d) for d in detectors_run}
     inputs = [s for s in ledger.item_statuses(recording.case_number, evidence_sha256)

@@ -140,13 +140,13 @@ def analyze_queued(db_url: str, repository: Repository, case: str, items: Sequen
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=stderr, disable=as_json, transient=True) as bar:
-        task = bar.add_task("queued", total=len(queued.units))
+        task = bar.add_task("queued")
 
         def show(counts: Counter[Any]) -> None:
-            bar.update(task, completed=counts["done"] + counts["failed"],
+            bar.update(task, completed=counts["done"] + counts["failed"], total=sum(counts.values()),
                        description=" ".join(f"{k} {counts[k]}" for k in STATES))
 
-        statuses = enqueue.wait(ledger, case, queued.units, show, wait_timeout)
+        statuses = enqueue.wait(ledger, case, queued, show, wait_timeout)
     digests = {d for s in statuses for d in s.finding_digests}
     errors = [f for f in repository.list_findings(case) if f.digest in digests and f.verdict == "error"]
     failed = [s for s in statuses if s.state.value == "failed"]

@@ -54,19 +54,19 @@ def enqueue(ledger: WorkLedger, broker: str, case_number: str, units: Sequence[W
     return queued
 
 
-def wait(ledger: WorkLedger, case_number: str, units: Sequence[WorkUnit],
+def wait(ledger: WorkLedger, case_number: str, queued: Queued,
          on_progress: Callable[[Counter[UnitState]], None], timeout_s: float | None = None,
          poll_s: float = 0.5) -> list[UnitStatus]:
-    """Poll the ledger until every one of ``units`` is done or failed; their statuses.
+    """Poll the ledger until every unit queued since ``queued`` is done or failed (those
+    queued meanwhile by someone else included); the statuses of ``queued``'s units.
     After ``timeout_s`` a ``QueueError`` says what is still open (the work stays queued)."""
-    wanted = set(units)
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     while True:
-        statuses = [s for s in ledger.statuses(case_number) if s.unit in wanted]
-        counts = Counter(s.state for s in statuses)
+        counts = ledger.progress(case_number, queued.queued_at)
         on_progress(counts)
-        if sum(counts[s] for s in FINISHED) >= len(wanted):
-            return statuses
+        if not counts[UnitState.QUEUED] and not counts[UnitState.RUNNING]:
+            wanted = set(queued.units)
+            return [s for s in ledger.statuses(case_number) if s.unit in wanted]
         if deadline is not None and time.monotonic() > deadline:
             raise QueueError(
                 f"case {case_number}: after {timeout_s:g} s, {counts[UnitState.QUEUED]} units "

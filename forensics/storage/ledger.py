@@ -9,10 +9,12 @@ transaction as its findings, so a unit is done exactly when its findings are rec
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from forensics.errors import CaseError
@@ -26,6 +28,7 @@ class Queued:
     """What `queue` changed, so that a failed send can be undone."""
 
     units: tuple[WorkUnit, ...]  #: every unit not yet done: these are to be sent
+    queued_at: datetime  #: the time every one of them was marked queued
     inserted: tuple[int, ...]  #: ledger rows created by this call
     previous: tuple[tuple[int, str], ...]  #: (row id, state) of rows set back to queued
 
@@ -72,7 +75,7 @@ class WorkLedger:
                     previous.append((row.id, row.state))
                     row.state, row.queued_by, row.queued_at = UnitState.QUEUED, queued_by, now
                 to_send.append(unit)
-            return Queued(tuple(to_send), tuple(inserted), tuple(previous))
+            return Queued(tuple(to_send), now, tuple(inserted), tuple(previous))
 
     def revert(self, queued: Queued) -> None:
         """Undo ``queue`` after its units could not be sent: nothing stays recorded."""
@@ -84,38 +87,58 @@ class WorkLedger:
                                                           WorkUnitRow.state == UnitState.QUEUED)
                                 .values(state=state))
 
-    def start(self, case_number: str, unit: WorkUnit, worker: str) -> bool:
-        """Mark a unit running on ``worker``; False when it is done already (a
-        redelivered or duplicated message: nothing is to be run)."""
+    def start(self, case_number: str, units: Sequence[WorkUnit], worker: str) -> list[WorkUnit]:
+        """Mark units running on ``worker``, in one transaction; the units to run, i.e.
+        all but those done already (a redelivered or duplicated message)."""
         with Session(self.engine) as session, session.begin():
-            row = _row(session, case_number, unit)
-            if row is None:  # sent without a ledger row: record_findings creates it
-                return True
-            if row.state == UnitState.DONE:
-                return False
-            row.state, row.started_at, row.worker = UnitState.RUNNING, utcnow(), worker
-            row.attempts += 1
-            return True
+            rows = _rows(session, case_number, units)
+            to_run = []
+            for unit in units:
+                row = rows.get(unit)
+                if row is not None and row.state == UnitState.DONE:
+                    continue
+                if row is not None:  # without a row (sent by another client), recording makes it
+                    row.state, row.started_at, row.worker = UnitState.RUNNING, utcnow(), worker
+                    row.attempts += 1
+                to_run.append(unit)
+            return to_run
 
     def fail(self, case_number: str, unit: WorkUnit, reason: str, worker: str) -> None:
         """Mark a unit failed with the reason (never a done unit)."""
         with Session(self.engine) as session, session.begin():
-            row = _row(session, case_number, unit)
+            row = _rows(session, case_number, [unit]).get(unit)
             if row is None or row.state == UnitState.DONE:
                 return
             row.state, row.reason, row.worker = UnitState.FAILED, reason, worker
             row.finished_at = utcnow()
 
-    def statuses(self, case_number: str) -> list[UnitStatus]:
-        """Every unit of a case, by item then method."""
+    def progress(self, case_number: str, since: datetime) -> Counter[UnitState]:
+        """Units per state among those queued at or after ``since`` (one query: what a
+        waiting examiner polls)."""
         with Session(self.engine) as session:
-            case_id, _ = _case_and_items(session, case_number)
             rows = session.execute(
+                select(WorkUnitRow.state, func.count())
+                .join(CaseRow, WorkUnitRow.case_id == CaseRow.id)
+                .where(CaseRow.number == case_number, WorkUnitRow.queued_at >= since)
+                .group_by(WorkUnitRow.state)
+            ).all()
+            return Counter({UnitState(state): count for state, count in rows})
+
+    def statuses(self, case_number: str, evidence_sha256: str | None = None) -> list[UnitStatus]:
+        """Every unit of a case (or of one of its items), by item then method."""
+        with Session(self.engine) as session:
+            case_id = session.scalars(select(CaseRow.id).where(CaseRow.number == case_number)).first()
+            if case_id is None:
+                raise CaseError(f"no case {case_number!r}")
+            query = (
                 select(WorkUnitRow, EvidenceRow.sha256, EvidenceRow.item_no)
                 .join(EvidenceRow, WorkUnitRow.evidence_id == EvidenceRow.id)
                 .where(WorkUnitRow.case_id == case_id)
                 .order_by(EvidenceRow.item_no, WorkUnitRow.method)
-            ).all()
+            )
+            if evidence_sha256 is not None:
+                query = query.where(EvidenceRow.sha256 == evidence_sha256)
+            rows = session.execute(query).all()
             return [
                 UnitStatus(
                     unit=WorkUnit(sha, row.method, row.method_version, row.config_digest),
@@ -131,7 +154,7 @@ class WorkLedger:
             ]
 
     def item_statuses(self, case_number: str, evidence_sha256: str) -> list[UnitStatus]:
-        return [s for s in self.statuses(case_number) if s.unit.evidence_sha256 == evidence_sha256]
+        return self.statuses(case_number, evidence_sha256)
 
 
 def _case_and_items(session: Session, case_number: str) -> tuple[int, dict[str, int]]:
@@ -144,13 +167,20 @@ def _case_and_items(session: Session, case_number: str) -> tuple[int, dict[str, 
     return case_id, {str(sha): int(evidence_id) for sha, evidence_id in items}
 
 
-def _row(session: Session, case_number: str, unit: WorkUnit) -> WorkUnitRow | None:
-    return session.scalars(
+def _rows(session: Session, case_number: str, units: Sequence[WorkUnit]) -> dict[WorkUnit, WorkUnitRow]:
+    """The ledger rows of ``units`` (all of one item), locked for this transaction."""
+    if not units:
+        return {}
+    shas = {u.evidence_sha256 for u in units}
+    assert len(shas) == 1, "units of one item"
+    rows = session.execute(
         select(WorkUnitRow)
         .join(EvidenceRow, WorkUnitRow.evidence_id == EvidenceRow.id)
         .join(CaseRow, WorkUnitRow.case_id == CaseRow.id)
-        .where(CaseRow.number == case_number, EvidenceRow.sha256 == unit.evidence_sha256,
-               WorkUnitRow.method == unit.method, WorkUnitRow.method_version == unit.method_version,
-               WorkUnitRow.config_digest == unit.config_digest)
+        .where(CaseRow.number == case_number, EvidenceRow.sha256 == shas.pop(),
+               WorkUnitRow.method.in_({u.method for u in units}))
         .with_for_update(of=WorkUnitRow)
-    ).one_or_none()
+    ).scalars()
+    by_unit = {WorkUnit(units[0].evidence_sha256, r.method, r.method_version, r.config_digest): r
+               for r in rows}
+    return {u: by_unit[u] for u in units if u in by_unit}

@@ -85,7 +85,7 @@ def test_queued_units_record_the_in_process_findings_once(worker, acquired, repo
 def test_a_unit_interrupted_mid_run_is_redone_once(worker, acquired, repository):
     by_item = queue_all(worker, acquired)
     sha, units = next(iter(by_item.items()))
-    worker.ledger.start(acquired, units[0], "killed-host pid 2")  # then the worker died
+    worker.ledger.start(acquired, units[:1], "killed-host pid 2")  # then the worker died
     assert worker.ledger.item_statuses(acquired, sha)[0].state == UnitState.RUNNING
     deliver(worker, acquired, by_item)  # the broker's redelivery
     redone = next(s for s in worker.ledger.statuses(acquired) if s.unit == units[0])
