@@ -98,6 +98,7 @@ class Worker:
         deadline = time.monotonic() + 120
         while " ready." not in self.log.read_text(errors="replace"):
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
                 raise SystemExit(f"worker did not start: {self.log.read_text()}")
             time.sleep(0.2)
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -60,6 +60,9 @@ from forensics.model import EvidenceInput, Finding, Verdict
 DOUBLE_JPEG_THRESHOLD = 60.0
 #: formats that keep every pixel bit (where LSB-hidden parameters can survive)
 LOSSLESS_FORMATS = frozenset({"PNG", "TIFF", "BMP", "WEBP"})
+# signals that tell the file's history (context, never evidence of generation)
+HISTORY_SIGNALS = frozenset({"double_jpeg_compression", "container_rewritten",
+                             "container_claimed_device_differs"})
 # A1111 parameter lines, ComfyUI / NovelAI JSON: the text is a generation record
 _GENERATION_RECORD = re.compile(
     r"(Steps: \d+|Sampler: |CFG scale: |Seed: \d+|\"class_type\"|\"sampler\"|\"noise_schedule\")")
@@ -116,6 +119,12 @@ class StructureDetector(Detector[StructureConfig]):
         """SHA-256 of the reference tables the findings compare with (what they were built from
         is recorded inside them)."""
         return hashlib.sha256(f"{self.jpeg_table.sha256} {self.device_table.sha256}".encode()).hexdigest()
+
+    @classmethod
+    def background(cls, findings: Sequence[Finding]) -> list[str]:
+        """The signals of the file's history (saved again as JPEG, rewritten by software, a
+        layout other than the named device's): the report's propositions allow for them."""
+        return [f.reason for f in findings if f.details.get("signal") in HISTORY_SIGNALS]
 
     def analyze(self, evidence: EvidenceInput, media: ItemMedia) -> Iterator[Finding]:
         try:

@@ -95,6 +95,9 @@ def test_single_and_double_jpeg_compression_known_answers(tmp_path):
     double = signals["double_jpeg_compression"]
     assert double.verdict == Verdict.INCONCLUSIVE and "not evidence of generation" in double.reason
     assert double.details["double_jpeg_score"] >= double.details["double_jpeg_threshold"]
+    # the report's propositions allow for the re-save; the tables alone are no history
+    assert StructureDetector.background(list(signals.values())) == [double.reason]
+    assert StructureDetector.background([single]) == []
 
 
 def test_the_stored_grid_is_read_whatever_the_exif_orientation(tmp_path):
@@ -202,6 +205,7 @@ def test_an_mp4_remuxed_by_ffmpeg_is_recognised_as_rewritten(tmp_path):
     [finding] = detector.run(evidence_input(remuxed, "video/mp4"))
     assert finding.details["signal"] == "container_rewritten" and finding.verdict == Verdict.INCONCLUSIVE
     assert "FFmpeg (libavformat" in finding.reason and finding.details["encoders"][0].startswith("Lavf")
+    assert StructureDetector.background([finding]) == [finding.reason]
     [finding] = StructureDetector().run(evidence_input(original, "video/mp4"))  # not in the shipped table
     assert finding.details["signal"] == "container_no_reference"
 

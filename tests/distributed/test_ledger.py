@@ -158,3 +158,32 @@ def test_revert_leaves_nothing_queued(worker, acquired):
     queued = worker.ledger.queue(acquired, units, QUEUED_BY, dependent=combined)
     worker.ledger.revert(queued)
     assert worker.ledger.statuses(acquired) == []
+
+
+def test_a_database_that_is_away_is_retried_not_failed(worker, acquired, monkeypatch):
+    """A transient error (the database unreachable) makes Celery retry the unit with
+    backoff; once the database answers, the unit is done and nothing is failed."""
+    from sqlalchemy.exc import OperationalError
+
+    from forensics.distributed import tasks
+
+    by_item = queue_all(worker, acquired)
+    sha, units = next(iter(by_item.items()))
+    real = worker.repository.get_evidence
+    calls = []
+
+    def away_once(case: str, evidence_sha256: str):  # type: ignore[no-untyped-def]
+        calls.append(evidence_sha256)
+        if len(calls) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+        return real(case, evidence_sha256)
+
+    monkeypatch.setattr(worker.repository, "get_evidence", away_once)
+    monkeypatch.setattr(tasks, "context", lambda: worker)
+    monkeypatch.setattr(tasks.analyse_item, "retry_backoff", False)  # no sleeping in the test
+    result = tasks.analyse_item.apply(kwargs={
+        "case_number": acquired, "evidence_sha256": sha, "units": [u.as_json() for u in units],
+        "queued_by": QUEUED_BY})
+    assert result.successful(), result.traceback
+    assert len(calls) == 2  # the first attempt met the unreachable database; the retry ran
+    assert {s.state for s in worker.ledger.item_statuses(acquired, sha)} == {UnitState.DONE}
