@@ -19,6 +19,8 @@ CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"
                         b"mvex", b"moof", b"traf"})
 PADDING = frozenset({"free", "skip", "wide"})  #: space reserved for later edits, not layout
 _DEVICE_BOXES = (b"\xa9mak", b"\xa9mod", b"\xa9inf")
+_DEVICE_KEYS = frozenset({"com.apple.quicktime.make", "com.apple.quicktime.model"})
+_ENCODER_KEYS = frozenset({"encoder"})  # FFmpeg writes it with -movflags use_metadata_tags
 MAX_BOXES = 10_000
 MAX_DEPTH = 8
 MAX_BOX_READ = 1 << 20  #: a leaf box read whole only up to this size (hdlr, ftyp, strings)
@@ -42,6 +44,7 @@ class Layout:
     codecs: list[str] = field(default_factory=list)  #: sample-entry formats (avc1, jpeg, mp4a...)
     user_data: list[str] = field(default_factory=list)  #: box types inside moov/udta, in order
     device_strings: list[str] = field(default_factory=list)  #: ©mak, ©mod, ©inf texts (the claimed device)
+    metadata_keys: list[str] = field(default_factory=list)  #: QuickTime 'keys' names (mdta), in order
     boxes: int = 0
 
     def signature(self) -> dict[str, object]:
@@ -128,6 +131,32 @@ def _leaf(kind: bytes, body: bytes, layout: Layout) -> None:
         layout.device_strings.append(_ilst_text(body))
     elif kind == b"stsd":
         _sample_entries(body, layout)
+    elif kind == b"keys":
+        layout.metadata_keys = _key_names(body)
+    elif 0 < (index := int.from_bytes(kind, "big")) <= len(layout.metadata_keys) and _ilst_text(body):
+        _keyed_item(layout.metadata_keys[index - 1], _ilst_text(body), layout)
+
+
+def _key_names(body: bytes) -> list[str]:
+    """A QuickTime 'keys' box: version and flags, a count, then (size, namespace, name)
+    entries; ilst items refer to them by 1-based index."""
+    names, position = [], 8
+    while position + 8 <= len(body):
+        size = struct.unpack(">I", body[position:position + 4])[0]
+        if size < 8 or position + size > len(body):
+            break
+        names.append(body[position + 8:position + size].decode("utf-8", "replace"))
+        position += size
+    return names
+
+
+def _keyed_item(key: str, value: str, layout: Layout) -> None:
+    """What a keyed (mdta) item says of the writer: the device Apple's cameras name in
+    com.apple.quicktime.make/model, or the encoder software names."""
+    if key in _DEVICE_KEYS:
+        layout.device_strings.append(value)
+    elif key in _ENCODER_KEYS:
+        layout.encoders.append(value)
 
 
 def _vendor(code: bytes, layout: Layout) -> None:

@@ -259,3 +259,17 @@ def test_the_corpus_camera_video_matches_its_own_reference():
         pytest.skip(f"corpus sample not present: {path}")
     [finding] = _run(path, "video/quicktime")
     assert finding.details["signal"] == "container_device" and "PENTAX DIGITAL CAMERA" in finding.reason
+
+
+@needs_ffmpeg
+def test_apples_keyed_make_model_and_encoder_are_read(tmp_path):
+    """Phones name the device in QuickTime 'keys'/'ilst' (mdta) items, not in ©mak/©mod:
+    the claimed device and an encoder string written there are read too."""
+    keyed = tmp_path / "keyed.mov"
+    _ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-t", "0.5", "-c:v", "mpeg4",
+            "-movflags", "use_metadata_tags", "-metadata", "com.apple.quicktime.make=Apple",
+            "-metadata", "com.apple.quicktime.model=iPhone 15", str(keyed))
+    [finding] = StructureDetector().run(evidence_input(keyed, "video/quicktime"))
+    assert finding.details["device_strings"] == ["Apple", "iPhone 15"]
+    assert [encoder[:4] for encoder in finding.details["encoders"]] == ["Lavf"]  # from the keys
+    assert finding.details["signal"] == "container_rewritten"
