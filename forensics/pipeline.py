@@ -232,6 +232,39 @@ def _record(recording: Recording, label: str, evidence_sha256: str,
             for finding, (_, new) in zip(findings, results, strict=True)]
 
 
+@dataclass(frozen=True)
+class AnalysisPlan:
+    """What one `analyze` runs: the chosen items as detectors read them, their labels,
+    the chosen detectors, the pairs that do not apply, and where findings are recorded."""
+
+    inputs: tuple[EvidenceInput, ...]
+    labels: Mapping[str, str]
+    detectors: tuple[AnyDetector, ...]
+    skipped: tuple[tuple[str, str], ...]
+    recording: Recording
+
+
+def plan_analysis(
+    repository: Repository,
+    home: Path,
+    case_number: str,
+    *,
+    examiner: str,
+    detector_names: Sequence[str] = (),
+    evidence_prefixes: Sequence[str] = (),
+) -> AnalysisPlan:
+    """The chosen detectors (default: all) over the chosen evidence (default: all)."""
+    examiner = check_examiner(examiner)
+    store = CaseStore(home, case_number)
+    items = select_evidence(repository.list_evidence(case_number), evidence_prefixes)
+    inputs = evidence_inputs(store, items)
+    chosen = select_detectors(detector_names)
+    labels = {item.sha256: item.label for item in items}
+    skipped = tuple((labels[e.sha256], d.name) for d in chosen for e in inputs if not d.accepts(e))
+    return AnalysisPlan(tuple(inputs), labels, tuple(chosen), skipped,
+                        Recording(repository, store, case_number, examiner))
+
+
 def analyze_case(
     repository: Repository,
     home: Path,
@@ -242,20 +275,15 @@ def analyze_case(
     evidence_prefixes: Sequence[str] = (),
     on_step: Callable[[str], None] | None = None,
 ) -> AnalysisRun:
-    """Run the chosen detectors (default: all) over the chosen evidence (default: all),
-    then every registered combiner over each item's findings of this run."""
-    examiner = check_examiner(examiner)
-    store = CaseStore(home, case_number)
-    items = select_evidence(repository.list_evidence(case_number), evidence_prefixes)
-    inputs = evidence_inputs(store, items)
-    labels = {item.sha256: item.label for item in items}
-    chosen = select_detectors(detector_names)
-    skipped = [(labels[e.sha256], d.name) for d in chosen for e in inputs if not d.accepts(e)]
-    recording = Recording(repository, store, case_number, examiner)
-    with Analyser(chosen) as analyser:
-        recorded = run_units(recording, analyser, [(e, chosen) for e in inputs], labels, on_step)
-    recorded.extend(combine_recorded(recording, recorded))
-    return AnalysisRun(tuple(recorded), tuple(skipped))
+    """Run the chosen detectors (default: all) over the chosen evidence (default: all)
+    in this process, then every registered combiner over each item's findings of this run."""
+    plan = plan_analysis(repository, home, case_number, examiner=examiner,
+                         detector_names=detector_names, evidence_prefixes=evidence_prefixes)
+    with Analyser(plan.detectors) as analyser:
+        recorded = run_units(plan.recording, analyser, [(e, plan.detectors) for e in plan.inputs],
+                             plan.labels, on_step)
+    recorded.extend(combine_recorded(plan.recording, recorded))
+    return AnalysisRun(tuple(recorded), plan.skipped)
 
 
 def combine_recorded(recording: Recording, recorded: Sequence[RecordedFinding]) -> list[RecordedFinding]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
 import typer
 from rich import box
 from rich.console import Group
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -40,6 +41,9 @@ def analyze(
     evidence: list[str] = typer.Option(
         [], "--evidence", help="SHA-256 (or unique prefix) of an item (repeatable; default all)."),
     examiner: str | None = EXAMINER_OPTION,
+    jobs: int = typer.Option(
+        1, "--jobs", "-j", min=1, help="Processes on this machine (each with cores / N threads for "
+        "the networks); 1 runs everything in this process."),
     queue: bool = typer.Option(
         False, "--queue", help="Send the units not yet done to workers (`forensics worker`) "
         "through the message broker instead of running them here (PostgreSQL only)."),
@@ -59,6 +63,9 @@ def analyze(
     from forensics.pipeline import analyze_case, select_detectors, select_evidence
     from forensics.storage.repository import check_examiner
 
+    if queue and jobs > 1:
+        raise typer.BadParameter("--jobs runs the units here; --queue sends them to workers: "
+                                 "choose one", param_hint="--jobs")
     app_state = state(ctx)
     repository = app_state.repository
     examiner_name = check_examiner(examiner)
@@ -73,11 +80,17 @@ def analyze(
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=stderr, disable=as_json, transient=True) as bar:
         task = bar.add_task("analysing", total=total)
-        run = analyze_case(
-            repository, app_state.settings.home, case, examiner=examiner_name,
-            detector_names=detector, evidence_prefixes=evidence,
-            on_step=lambda what: bar.update(task, advance=1, description=what),
-        )
+        step = functools.partial(_advance, bar, task)
+        if jobs > 1:
+            from forensics.distributed.pool import analyze_case_in_pool
+
+            run = analyze_case_in_pool(
+                repository, app_state.settings.home, case, examiner=examiner_name, jobs=jobs,
+                detector_names=detector, evidence_prefixes=evidence, on_step=step)
+        else:
+            run = analyze_case(
+                repository, app_state.settings.home, case, examiner=examiner_name,
+                detector_names=detector, evidence_prefixes=evidence, on_step=step)
     if as_json:
         emit_json({"ok": not run.errors, "findings": [r.as_json() for r in run.recorded],
                    "not_applicable": [list(s) for s in run.skipped]})
@@ -90,6 +103,10 @@ def analyze(
             stderr.print(f"[red]error[/] {r.evidence_label}: {shown(r.finding.reason)}", highlight=False)
     if run.errors:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _advance(bar: Progress, task: TaskID, what: str) -> None:
+    bar.update(task, advance=1, description=what)
 
 
 # verdict value -> Rich style of the Verdict column

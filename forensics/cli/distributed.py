@@ -73,7 +73,7 @@ def worker(
     from forensics.nets import ENV_THREADS
 
     per_process = threads or max(1, (os.cpu_count() or 1) // concurrency)
-    os.environ[ENV_THREADS] = os.environ["OMP_NUM_THREADS"] = str(per_process)
+    os.environ[ENV_THREADS] = os.environ["OMP_NUM_THREADS"] = str(per_process)  # for the forks
     app.worker_main([
         "worker", f"--concurrency={concurrency}", "--pool=prefork", f"--queues={queues}",
         f"--loglevel={loglevel}", f"--hostname=forensics-{os.getpid()}@{socket.gethostname()}",

@@ -65,11 +65,9 @@ class WorkerContext:
 @functools.cache
 def context() -> WorkerContext:
     """Opened on the first unit, in the process that runs it (never before a fork)."""
-    import torch  # the networks' threads: $FORENSICS_THREADS, which `forensics worker` sets
+    from forensics.nets import compute_threads, limit_threads
 
-    from forensics.nets import compute_threads
-
-    torch.set_num_threads(compute_threads())
+    limit_threads(compute_threads())  # $FORENSICS_THREADS, which `forensics worker` sets
     settings = Settings.resolve()
     engine = open_database(settings.db_url)
     analyser = Analyser(select_detectors(())).__enter__()

@@ -11,3 +11,12 @@ def compute_threads() -> int:
     that N worker processes share the cores), else every core."""
     value = os.environ.get(ENV_THREADS, "")
     return int(value) if value.isdigit() and int(value) > 0 else os.cpu_count() or 1
+
+
+def limit_threads(threads: int) -> None:
+    """Give this process's networks ``threads`` threads (torch, OpenMP, onnxruntime):
+    what one of N processes sharing the cores should use."""
+    os.environ[ENV_THREADS] = os.environ["OMP_NUM_THREADS"] = str(threads)
+    import torch
+
+    torch.set_num_threads(threads)
