@@ -87,8 +87,23 @@ def _close(**_: object) -> None:
         context().analyser.__exit__(None, None, None)
 
 
-@app.task(name=TASK_ANALYSE_ITEM, bind=True, autoretry_for=TRANSIENT, retry_backoff=True,
-          retry_backoff_max=120, max_retries=RETRIES)
+class UnitTask(Task):
+    """A task whose final failure (a bug, or a transient error outlasting its retries)
+    marks its units failed with the reason, so that none stays 'running' unseen."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: tuple[Any, ...],
+                   kwargs: dict[str, Any], einfo: object) -> None:
+        reason = f"the worker failed: {type(exc).__name__}: {exc}"
+        try:
+            ctx = context()
+            for unit in kwargs["units"]:
+                ctx.ledger.fail(kwargs["case_number"], WorkUnit.from_json(unit), reason, ctx.host)
+        except Exception:  # the database may be what failed; Celery logs the task anyway
+            log.exception("could not mark the units of task %s failed", task_id)
+
+
+@app.task(name=TASK_ANALYSE_ITEM, bind=True, base=UnitTask, autoretry_for=TRANSIENT,
+          retry_backoff=True, retry_backoff_max=120, max_retries=RETRIES)
 def analyse_item(self: Task, case_number: str, evidence_sha256: str,
                  units: list[dict[str, str]], queued_by: str) -> None:
     """Run one item's queued units; their findings are recorded as ``queued_by``'s,

@@ -187,3 +187,25 @@ def test_a_database_that_is_away_is_retried_not_failed(worker, acquired, monkeyp
     assert result.successful(), result.traceback
     assert len(calls) == 2  # the first attempt met the unreachable database; the retry ran
     assert {s.state for s in worker.ledger.item_statuses(acquired, sha)} == {UnitState.DONE}
+
+
+def test_a_unit_whose_worker_fails_is_marked_failed_with_the_reason(worker, acquired, monkeypatch):
+    """A bug in a method (an exception that is no finding) fails the task: its units are
+    marked failed with the exception, not left running."""
+    from forensics.distributed import tasks
+
+    by_item = queue_all(worker, acquired)
+    sha, units = next(iter(by_item.items()))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(worker.detectors["frequency"], "run", broken)
+    monkeypatch.setattr(tasks, "context", lambda: worker)
+    result = tasks.analyse_item.apply(kwargs={
+        "case_number": acquired, "evidence_sha256": sha, "units": [u.as_json() for u in units],
+        "queued_by": QUEUED_BY})
+    assert result.failed()
+    statuses = worker.ledger.item_statuses(acquired, sha)
+    assert {s.state for s in statuses} == {UnitState.FAILED}
+    assert {s.reason for s in statuses} == {"the worker failed: RuntimeError: model exploded"}
