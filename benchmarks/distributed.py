@@ -42,6 +42,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 from analyze import make_images
+from kombu import Connection
 from kombu.utils.url import maybe_sanitize_url
 from PIL import Image
 from sqlalchemy import create_engine, text
@@ -286,10 +287,14 @@ def main() -> None:
         home = work / "casefiles"
         home.mkdir()
         lab = Lab(db_url, home, args.broker)
-        if not {"speedup", "overhead"} <= set(args.skip):
-            speedup_and_overhead(lab, work, args.images, args.cheap, args.rounds, set(args.skip))
-        if "scale" not in args.skip:
-            scale(lab, work, args.items)
+        try:
+            if not {"speedup", "overhead"} <= set(args.skip):
+                speedup_and_overhead(lab, work, args.images, args.cheap, args.rounds, set(args.skip))
+            if "scale" not in args.skip:
+                scale(lab, work, args.items)
+        finally:
+            with Connection(args.broker) as connection:  # the run's queue goes with it
+                connection.default_channel.queue_delete(lab.queue)
 
 
 if __name__ == "__main__":

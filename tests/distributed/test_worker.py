@@ -112,6 +112,8 @@ def lab_for(broker: str, tmp: Path) -> Iterator[Lab]:
             yield Lab(db_url, home, broker, queue, log, process)
         finally:
             stop_worker(process)
+            with Connection(broker) as connection:  # the test's queue goes with it
+                connection.default_channel.queue_delete(queue)
 
 
 @pytest.fixture(scope="module")
