@@ -196,15 +196,16 @@ def run_units(
     their findings and return what was recorded."""
     for evidence, _ in work:
         check_stored(evidence)
-    groups: dict[tuple[int, ...], list[EvidenceInput]] = {}
-    chosen: dict[tuple[int, ...], Sequence[AnyDetector]] = {}
+    # items that run the same detectors form one batch (the metadata detector batches them)
+    groups: dict[tuple[str, ...], list[EvidenceInput]] = {}
+    chosen: dict[tuple[str, ...], Sequence[AnyDetector]] = {}
     for evidence, detectors_of_item in work:
         if recording.ledger is not None:
             to_run = set(recording.ledger.start(
                 recording.case_number, [unit_of(evidence.sha256, d) for d in detectors_of_item],
                 recording.host))
             detectors_of_item = [d for d in detectors_of_item if unit_of(evidence.sha256, d) in to_run]
-        key = tuple(id(d) for d in detectors_of_item)
+        key = tuple(d.name for d in detectors_of_item)
         groups.setdefault(key, []).append(evidence)
         chosen[key] = detectors_of_item
     recorded: list[RecordedFinding] = []
