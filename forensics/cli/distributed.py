@@ -70,10 +70,9 @@ def worker(
     # the worker's processes read these (they are forked after this point)
     os.environ[ENV_DB_URL] = settings.db_url
     os.environ[ENV_HOME] = str(settings.home)
-    from forensics.nets import ENV_THREADS
+    from forensics.nets import share_cores
 
-    per_process = threads or max(1, (os.cpu_count() or 1) // concurrency)
-    os.environ[ENV_THREADS] = os.environ["OMP_NUM_THREADS"] = str(per_process)  # for the forks
+    share_cores(threads or max(1, (os.cpu_count() or 1) // concurrency))  # the forks read it
     app.worker_main([
         "worker", f"--concurrency={concurrency}", "--pool=prefork", f"--queues={queues}",
         f"--loglevel={loglevel}", f"--hostname=forensics-{os.getpid()}@{socket.gethostname()}",

@@ -13,10 +13,16 @@ def compute_threads() -> int:
     return int(value) if value.isdigit() and int(value) > 0 else os.cpu_count() or 1
 
 
+def share_cores(threads: int) -> None:
+    """Ask the networks of this process and of those it starts for ``threads`` threads
+    (OpenMP and onnxruntime read the environment; torch reads it when first imported)."""
+    os.environ[ENV_THREADS] = os.environ["OMP_NUM_THREADS"] = str(threads)
+
+
 def limit_threads(threads: int) -> None:
     """Give this process's networks ``threads`` threads (torch, OpenMP, onnxruntime):
     what one of N processes sharing the cores should use."""
-    os.environ[ENV_THREADS] = os.environ["OMP_NUM_THREADS"] = str(threads)
+    share_cores(threads)
     import torch
 
     torch.set_num_threads(threads)

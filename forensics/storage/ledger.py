@@ -127,9 +127,7 @@ class WorkLedger:
     def statuses(self, case_number: str, evidence_sha256: str | None = None) -> list[UnitStatus]:
         """Every unit of a case (or of one of its items), by item then method."""
         with Session(self.engine) as session:
-            case_id = session.scalars(select(CaseRow.id).where(CaseRow.number == case_number)).first()
-            if case_id is None:
-                raise CaseError(f"no case {case_number!r}")
+            case_id = _case_id(session, case_number)
             query = (
                 select(WorkUnitRow, EvidenceRow.sha256, EvidenceRow.item_no)
                 .join(EvidenceRow, WorkUnitRow.evidence_id == EvidenceRow.id)
@@ -157,10 +155,15 @@ class WorkLedger:
         return self.statuses(case_number, evidence_sha256)
 
 
-def _case_and_items(session: Session, case_number: str) -> tuple[int, dict[str, int]]:
+def _case_id(session: Session, case_number: str) -> int:
     case_id = session.scalars(select(CaseRow.id).where(CaseRow.number == case_number)).first()
     if case_id is None:
         raise CaseError(f"no case {case_number!r}")
+    return case_id
+
+
+def _case_and_items(session: Session, case_number: str) -> tuple[int, dict[str, int]]:
+    case_id = _case_id(session, case_number)
     items = session.execute(
         select(EvidenceRow.sha256, EvidenceRow.id).where(EvidenceRow.case_id == case_id)
     ).all()
